@@ -1,0 +1,3 @@
+export { formatPosition, streamKeyOf } from './source-position.js';
+export type { SourcePosition, TextPosition, ArrowPosition, KafkaPosition, StreamPosition } from './source-position.js';
+export type { SourceRecord } from './source-record.js';
