@@ -1,0 +1,1 @@
+export { SeededRandom, type Seed, type SeededRandomState } from './seeded-random.js';
