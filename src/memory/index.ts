@@ -1,0 +1,10 @@
+export { ACTIVATIONS, activationDerivative, hiddenLayer } from './activation.js';
+export type { Activation, HiddenLayer } from './activation.js';
+export { LOSS_KINDS, lossTerms } from './memory-loss.js';
+export type { LossTerms, MemoryLoss } from './memory-loss.js';
+export { headGradients, headPass, headRetrieve, initMemoryWeights, layerDims, mixUpdate, prepareHead, storedShape } from './memory-net.js';
+export type { HeadPass, MemoryNet, MemoryWeights, PreparedHead } from './memory-net.js';
+export { chunkCoefficients } from './chunk-coefficients.js';
+export type { ChunkCoefficients, ChunkGates } from './chunk-coefficients.js';
+export { memoryChunk, memoryOutputs } from './memory-chunk.js';
+export type { ChunkOptions, ChunkOutputs, ChunkResult, HeadInputs } from './memory-chunk.js';

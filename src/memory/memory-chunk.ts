@@ -1,0 +1,150 @@
+import { tf } from '../tensor/index.js';
+import type { Tensor1D, Tensor2D, Tensor3D } from '../tensor/index.js';
+import { chunkCoefficients } from './chunk-coefficients.js';
+import type { ChunkCoefficients, ChunkGates } from './chunk-coefficients.js';
+import { headGradients, headPass, headRetrieve, mixUpdate, prepareHead } from './memory-net.js';
+import type { MemoryNet, MemoryWeights, PreparedHead } from './memory-net.js';
+
+/** Per-head inputs of C tokens, every tensor `[C × headDim]`. */
+export interface HeadInputs {
+  /** k_t per head. */
+  readonly keys: readonly Tensor2D[];
+  /** v_t per head. */
+  readonly values: readonly Tensor2D[];
+  /** q_t per head; omit to skip retrieval. */
+  readonly queries?: readonly Tensor2D[] | undefined;
+}
+
+/** Per-token outputs of C tokens, all at the chunk-start weights. */
+export interface ChunkOutputs {
+  /** y_t = M_0(q_t) per head, `[C × headDim]` (absent without queries). */
+  readonly retrievals: Tensor2D[] | undefined;
+  /** Σ_heads ℓ_t, `[C]`. */
+  readonly loss: Tensor1D;
+  /** ‖∇_M ℓ_t‖ over all heads and layers (before clipping), `[C]` (absent when not asked for). */
+  readonly surprise: Tensor1D | undefined;
+}
+
+/** {@link memoryChunk}'s result: the outputs and the chunk-end memory. */
+export interface ChunkResult extends ChunkOutputs {
+  /** The memory after the chunk's C updates. */
+  readonly weights: MemoryWeights;
+}
+
+/** Options of {@link memoryChunk} and {@link memoryOutputs}. */
+export interface ChunkOptions {
+  /** {@link prepareHead} of every head for the current weights, if already at hand. */
+  readonly prepared?: readonly PreparedHead[] | undefined;
+  /** Also return the per-token surprise (default true). */
+  readonly surprise?: boolean;
+}
+
+/**
+ * `tf.unstack` along axis 0, except for a single slice: tfjs's Unpack gradient fails when the op
+ * has one output (its engine passes that output's dy unwrapped to `stack`).
+ */
+function unstack0(t: Tensor3D): Tensor2D[] {
+  return t.shape[0] === 1 ? [tf.reshape(t, [t.shape[1], t.shape[2]])] : (tf.unstack(t) as Tensor2D[]);
+}
+
+function sumAll(xs: Tensor1D[]): Tensor1D {
+  return xs.length === 1 ? (xs[0] as Tensor1D) : (tf.addN(xs) as Tensor1D);
+}
+
+/**
+ * Outputs of up to C tokens at the given weights, without updating them (a partial chunk).
+ *
+ * @example
+ * ```ts
+ * const { retrievals, loss } = memoryOutputs(net, weights, { keys, values, queries });
+ * ```
+ * @param net - The head network.
+ * @param weights - Current memory.
+ * @param inputs - Keys, values and (optionally) queries per head.
+ * @param options - Prepared weights, whether to compute surprise.
+ * @returns Per-token outputs (new tensors).
+ */
+export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: HeadInputs, options: ChunkOptions = {}): ChunkOutputs {
+  const withSurprise = options.surprise ?? true;
+  const losses: Tensor1D[] = [];
+  const sq: Tensor1D[] = [];
+  const retrievals: Tensor2D[] = [];
+  weights.forEach((stacked, h) => {
+    const prep = options.prepared?.[h] ?? prepareHead(net, stacked);
+    const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, withSurprise);
+    losses.push(pass.loss);
+    if (pass.surpriseSq) sq.push(pass.surpriseSq);
+    const q = inputs.queries?.[h];
+    if (q) retrievals.push(headRetrieve(net, prep, q));
+  });
+  return {
+    retrievals: inputs.queries ? retrievals : undefined,
+    loss: sumAll(losses),
+    surprise: withSurprise ? tf.sqrt(sumAll(sq)) : undefined,
+  };
+}
+
+/**
+ * One chunk of the chunked parallel memory update (DESIGN §3), for all heads.
+ *
+ * Every token's loss gradient u_t is taken at the chunk-start weights M_0 (analytically, see
+ * {@link headPass}); momentum and forgetting inside the chunk come from {@link chunkCoefficients};
+ * per layer the chunk-end [W; S] is one weighted-gradient matmul plus one `[2 × 2]` mixing matmul
+ * ({@link headGradients}, {@link mixUpdate}). Per-token outputs (retrieval y_t = M_0(q_t), loss,
+ * surprise) use M_0 as well. With `net.clipSurprise`, each token's gradient of each head is scaled
+ * down to at most that norm before it enters the update.
+ *
+ * Pure and built from tf ops only — no reads of tensor values, nothing detached — so `tf.grad`
+ * can differentiate the outputs and the new weights with respect to the inputs, gates and old
+ * weights (outer-loop training).
+ *
+ * @example
+ * ```ts
+ * const next = tf.tidy(() => memoryChunk(net, weights, { keys, values, queries }, gates));
+ * ```
+ * @param net - The head network.
+ * @param weights - Chunk-start memory M_0 (with momentum S_0).
+ * @param inputs - C tokens' keys, values and (optionally) queries per head.
+ * @param gates - θ, η, α per head and token, or their precomputed {@link chunkCoefficients}.
+ * @param options - Prepared weights, whether to return surprise.
+ * @returns Outputs at M_0 and the chunk-end memory (new tensors).
+ */
+export function memoryChunk(
+  net: MemoryNet,
+  weights: MemoryWeights,
+  inputs: HeadInputs,
+  gates: ChunkGates | ChunkCoefficients,
+  options: ChunkOptions = {},
+): ChunkResult {
+  const coefficients = 'tokenWeights' in gates ? gates : chunkCoefficients(gates);
+  const tokenWeights = unstack0(coefficients.tokenWeights);
+  const mixes = unstack0(coefficients.mix);
+  const withSurprise = options.surprise ?? true;
+  const losses: Tensor1D[] = [];
+  const sq: Tensor1D[] = [];
+  const retrievals: Tensor2D[] = [];
+  const next = weights.map((stacked, h) => {
+    const prep = options.prepared?.[h] ?? prepareHead(net, stacked);
+    const clip = net.clipSurprise;
+    const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, withSurprise || clip !== null);
+    losses.push(pass.loss);
+    let w = tokenWeights[h] as Tensor2D;
+    if (pass.surpriseSq) {
+      sq.push(pass.surpriseSq);
+      if (clip !== null) {
+        // min(1, clip / ‖u_t‖); the tiny offset keeps the gradient of sqrt finite at 0.
+        w = tf.mul(w, tf.minimum(1, tf.div(clip, tf.sqrt(tf.add(pass.surpriseSq, 1e-30)))));
+      }
+    }
+    const grads = headGradients(net, pass, w);
+    const q = inputs.queries?.[h];
+    if (q) retrievals.push(headRetrieve(net, prep, q));
+    return stacked.map((s, l) => mixUpdate(s, grads[l] as Tensor2D, mixes[h] as Tensor2D));
+  });
+  return {
+    weights: next,
+    retrievals: inputs.queries ? retrievals : undefined,
+    loss: sumAll(losses),
+    surprise: withSurprise ? tf.sqrt(sumAll(sq)) : undefined,
+  };
+}
