@@ -1,0 +1,18 @@
+export type { AsyncOperator, OperatorOptions } from './types.js';
+export { abortable } from './abortable.js';
+export { SourceReader } from './source-reader.js';
+export { interruptible, type OperatorContext } from './interruptible.js';
+export { pipe } from './pipe.js';
+export { fromIterable } from './from-iterable.js';
+export { toArray } from './to-array.js';
+export { map } from './map.js';
+export { filter } from './filter.js';
+export { tap } from './tap.js';
+export { scan } from './scan.js';
+export { take } from './take.js';
+export { chunk } from './chunk.js';
+export { chunkTimed, type ChunkTimedConfig } from './chunk-timed.js';
+export { flatMap, type FlatMapOptions, type FlatMapResult } from './flat-map.js';
+export { merge } from './merge.js';
+export { buffer } from './buffer.js';
+export { pushBridge, BUFFER_POLICIES, type BufferConfig, type BufferPolicy, type PushBridge, type PushBridgeOptions } from './push-bridge.js';
