@@ -1,0 +1,5 @@
+import type { Command } from '../command.js';
+import { runCommand } from './run.js';
+
+/** Every sub-command, in the order `--help` lists them. */
+export const commands: readonly Command[] = [runCommand];

@@ -1,0 +1,58 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await main(args, { stdout, stderr, env, signal: new AbortController().signal });
+  return { code, out, err };
+}
+
+describe('titans-stream CLI', () => {
+  it('prints help with the commands and exits 0', async () => {
+    const { code, out } = await cli(['--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/Usage: titans-stream <command>/);
+    expect(out).toMatch(/\brun\b/);
+  });
+
+  it('prints the package version', async () => {
+    const { code, out } = await cli(['--version']);
+    expect(code).toBe(0);
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    [['--frob'], /Unknown option '--frob'/],
+    [['launch'], /unknown command "launch"/],
+    [['run', '--bogus'], /Unknown option '--bogus'/],
+    [['run', '--chunk-size', '0'], /--chunk-size must be an integer/],
+    [['run', '--records', 'many'], /--records must be an integer/],
+    [['run', '--backend', 'gpu'], /--backend must be one of/],
+    [['run', '--source', 'ftp:x'], /unknown kind "ftp"/],
+  ])('rejects %j with one line on stderr and exit code 2', async (args, message) => {
+    const { code, err } = await cli(args);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('fails with exit code 1 and names the package when the tensorflow backend is missing', async () => {
+    const { code, err } = await cli(['run', '--records', '10'], { TITANS_BACKEND: 'tensorflow' });
+    expect(code).toBe(1);
+    expect(err).toMatch(/@tensorflow\/tfjs-node/);
+  });
+
+  it('runs the main job on the sample input and reports the backend it used', async () => {
+    const { code, out } = await cli(['run', '--records', '200', '--json'], { TITANS_BACKEND: 'cpu' });
+    expect(code).toBe(0);
+    const summary = JSON.parse(out) as { backend: string; tokens: number };
+    expect(summary.backend).toBe('cpu');
+    expect(summary.tokens).toBeGreaterThan(200);
+  });
+});
