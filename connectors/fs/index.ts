@@ -1,0 +1,9 @@
+/**
+ * File-system helpers: atomic file replacement, directory fsync, and a directory store for
+ * snapshot bytes.
+ * @packageDocumentation
+ */
+export { DirectorySnapshotStore, type DirectorySnapshotStoreOptions, type SnapshotEntry } from './directory-snapshot-store.js';
+export { writeFileAtomic } from './atomic-write-file.js';
+export { fsyncDirectory } from './fsync-directory.js';
+export { encodeSnapshotKey, snapshotFileName, parseSnapshotFileName } from './snapshot-file-name.js';
