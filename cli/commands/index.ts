@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
+import { convertCommand } from './convert.js';
 import { runCommand } from './run.js';
 
 /** Every sub-command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand];
+export const commands: readonly Command[] = [runCommand, convertCommand];
