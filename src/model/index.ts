@@ -1,0 +1,10 @@
+export { matMul2d, matMulT } from './fast-matmul.js';
+export { rmsNorm } from './rms-norm.js';
+export { MLP_KINDS, mlp } from './mlp.js';
+export type { MlpKind, MlpWeights } from './mlp.js';
+export { embed, lmHead } from './embedding.js';
+export { applyRope, ropeTables } from './rope.js';
+export type { RopeTables } from './rope.js';
+export { MASKED, attention, segmentMask, slidingWindowMask } from './attention.js';
+export { memoryScan } from './memory-scan.js';
+export type { ScanInputs, ScanResult } from './memory-scan.js';

@@ -1,0 +1,175 @@
+import { applyUpdate, headGradients, headPass, prepareHead, splitHeads } from '../memory/index.js';
+import type { Activation, ChunkGates, HeadWeights, MemoryNet, MemoryWeights } from '../memory/index.js';
+import { tf } from '../tensor/index.js';
+import type { Tensor1D, Tensor2D, Tensor3D } from '../tensor/index.js';
+import { matMul2d, matMulT } from './fast-matmul.js';
+
+/** Per-head keys, values and queries of n tokens, `[n × headDim]` each. */
+export interface ScanInputs {
+  readonly keys: readonly Tensor2D[];
+  readonly values: readonly Tensor2D[];
+  readonly queries: readonly Tensor2D[];
+}
+
+/** {@link memoryScan}'s result. */
+export interface ScanResult {
+  /** Per head, `[n × headDim]`: y_t = M_t(q_t), the memory after tokens 1…t of the chunk. */
+  readonly retrievals: Tensor2D[];
+  /** The memory after all n tokens (only when asked for). */
+  readonly weights: HeadWeights[] | undefined;
+}
+
+/** log 0 as a finite number, so that masked products are exactly 0 and never NaN. */
+const LOG_ZERO = -1e30;
+const TINY = 1e-30;
+const LN_EPS = 1e-5;
+
+/** log g, and LOG_ZERO where g ≤ 0 (`step`, not a comparison, so that tf.grad works). */
+function logGate(g: Tensor2D): Tensor2D {
+  return tf.add(tf.log(tf.maximum(g, TINY)), tf.mul(tf.sub(1, tf.step(g)), LOG_ZERO));
+}
+
+/**
+ * `L[h, a, b] = Σ_{a < m ≤ b} lg[h, m]` for a = 0…n, b = 1…n (empty sums are 0), and LOG_ZERO
+ * where a > b — each entry a direct sum of exactly its own terms (one matmul with a 0/1 matrix),
+ * never a difference of running sums.
+ */
+function segmentLogSums(lg: Tensor2D): Tensor3D {
+  const [h, n] = lg.shape;
+  const pick = new Float32Array(n * (n + 1) * n);
+  const invalid = new Float32Array((n + 1) * n);
+  for (let a = 0; a <= n; a++) {
+    for (let b = 1; b <= n; b++) {
+      if (a > b) invalid[a * n + b - 1] = LOG_ZERO;
+      for (let m = a + 1; m <= b; m++) pick[(m - 1) * (n + 1) * n + a * n + b - 1] = 1;
+    }
+  }
+  const sums = tf.reshape(matMul2d(lg, tf.tensor2d(pick, [n, (n + 1) * n])), [h, n + 1, n]);
+  return tf.add(sums, tf.tensor2d(invalid, [n + 1, n]));
+}
+
+/** The scalars of every per-token memory state inside a chunk (see {@link memoryScan}). */
+interface TokenCoefficients {
+  /** `[h, n, n+1]`: column 0 is b_t, column j ≥ 1 is c_{t,j}. */
+  readonly c: Tensor3D;
+  /** `[h, n]`: B_t = Π_{m ≤ t} β_m. */
+  readonly decay: Tensor2D;
+  /** `[h, n+1]`: E = Π_{m ≤ n} η_m, then e_j = Π_{j < m ≤ n} η_m (the chunk-end momentum). */
+  readonly momentumEnd: Tensor2D;
+}
+
+function tokenCoefficients(gates: ChunkGates): TokenCoefficients {
+  const [h, n] = gates.lr.shape;
+  const logs = 'logMomentum' in gates ? { eta: gates.logMomentum, beta: gates.logRetention } : { eta: logGate(gates.momentum), beta: logGate(tf.sub(1, gates.forget)) };
+  const lBeta = segmentLogSums(logs.beta); // [h, a, b]
+  const lEta = segmentLogSums(logs.eta);
+  // Pβ[t, i] = Π_{i < m ≤ t} β_m (i ≤ t); Pη[i, j] = Π_{j < m ≤ i} η_m (j ≤ i, j = 0 … n).
+  const pBeta = tf.transpose(tf.exp(tf.slice(lBeta, [0, 1, 0], [h, n, n])), [0, 2, 1]) as Tensor3D;
+  const pEta = tf.transpose(tf.exp(lEta), [0, 2, 1]) as Tensor3D; // [h, n, n+1]
+  return {
+    c: tf.matMul(pBeta, pEta),
+    decay: tf.reshape(tf.exp(tf.slice(lBeta, [0, 0, 0], [h, 1, n])), [h, n]),
+    momentumEnd: tf.reshape(tf.slice(pEta, [0, n - 1, 0], [h, 1, n + 1]), [h, n + 1]),
+  };
+}
+
+/** σ(z) of a hidden memory layer, as the memory's own MLP computes it. */
+function activate(kind: Activation, z: Tensor2D): Tensor2D {
+  switch (kind) {
+    case 'silu':
+      return tf.mul(z, tf.sigmoid(z));
+    case 'relu':
+      return tf.relu(z);
+    case 'tanh':
+      return tf.tanh(z);
+    case 'gelu': {
+      const t = tf.tanh(tf.mul(tf.add(z, tf.mul(tf.mul(z, tf.square(z)), 0.044715)), Math.sqrt(2 / Math.PI)));
+      return tf.mul(tf.mul(z, 0.5), tf.add(t, 1));
+    }
+  }
+}
+
+/** The rows of a 2-D tensor (a reshape for one row: tfjs's Unpack gradient fails with a single output). */
+function rowsOf(t: Tensor2D): Tensor1D[] {
+  return t.shape[0] === 1 ? [tf.reshape(t, [t.shape[1]])] : (tf.unstack(t) as Tensor1D[]);
+}
+
+function layerNorm(z: Tensor2D): Tensor2D {
+  const centred = tf.sub(z, tf.mean(z, 1, true));
+  return tf.mul(centred, tf.rsqrt(tf.add(tf.mean(tf.square(centred), 1, true), LN_EPS)));
+}
+
+/**
+ * One chunk of the neural memory with exact per-token retrieval: token t reads the memory M_t
+ * after the updates of tokens 1…t of the chunk (its own included), while — as in the chunked
+ * parallel form ({@link memoryChunk}) — every token's gradient u_j is taken at the chunk-start
+ * weights M_0. With S_t = η_t·S_{t−1} − θ_t·u_t and M_t = β_t·M_{t−1} + S_t (β = 1 − α):
+ *
+ *   M_t = B_t·M_0 + b_t·S_0 − Σ_{j ≤ t} c_{t,j}·θ_j·u_j,   c_{t,j} = Σ_{j ≤ i ≤ t} Pβ(i, t)·Pη(j, i)
+ *
+ * with Pβ(i, t) = Π_{i<m≤t} β_m and Pη(j, i) = Π_{j<m≤i} η_m, so the coefficient matrix is one
+ * small matmul of two triangular product matrices built in log space. For each memory layer with
+ * key-pass inputs a_j and errors δ_j (u_j = a_jᵀ·δ_j), the layer output of query row t is then
+ * `B_t·(a_t·W_0) + b_t·(a_t·S_0) − Σ_j c_{t,j}θ_j (a_t·a_j)·δ_j` — an attention-like masked matmul,
+ * so a chunk costs a handful of plain 2-D matmuls per head and layer, and reading token t never
+ * depends on tokens after it (causal). With `net.clipSurprise`, u_j is scaled as in
+ * {@link memoryChunk}. M_n, the chunk-end memory, equals {@link memoryChunk}'s.
+ *
+ * Pure tf ops, nothing detached: `tf.grad` differentiates through it for outer-loop training.
+ *
+ * @example
+ * ```ts
+ * const { retrievals, weights } = memoryScan(net, weights0, { keys, values, queries }, gates, true);
+ * ```
+ * @param net - The head network.
+ * @param weights - Chunk-start memory `[W; S]` per head and layer.
+ * @param inputs - n tokens' keys, values and queries per head.
+ * @param gates - θ, and η, α or their logs, `[heads × n]` each.
+ * @param update - Also return the chunk-end memory.
+ * @returns Per-token retrievals and (if asked) the new memory (new tensors).
+ */
+export function memoryScan(net: MemoryNet, weights: MemoryWeights, inputs: ScanInputs, gates: ChunkGates, update: boolean): ScanResult {
+  const [, n] = gates.lr.shape;
+  const coeff = tokenCoefficients(gates);
+  const cs = splitHeads(coeff.c);
+  const lrs = rowsOf(gates.lr);
+  const decays = rowsOf(coeff.decay);
+  const ends = rowsOf(coeff.momentumEnd);
+  const retrievals: Tensor2D[] = [];
+  const next: HeadWeights[] = [];
+  weights.forEach((head, h) => {
+    const prep = prepareHead(head);
+    const clip = net.clipSurprise;
+    const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, clip !== null);
+    let lr = lrs[h] as Tensor1D;
+    if (clip !== null) lr = tf.mul(lr, tf.minimum(1, tf.div(clip, tf.sqrt(tf.add(pass.surpriseSq as Tensor1D, 1e-30)))));
+    const c = cs[h] as Tensor2D; // [n, n+1]
+    const bCol = tf.slice(c, [0, 0], [n, 1]);
+    const cMat = tf.slice(c, [0, 1], [n, n]);
+    const weighted = tf.mul(cMat, tf.reshape(lr, [1, n])) as Tensor2D; // c_{t,j}·θ_j, 0 for j > t
+    const decay = tf.reshape(decays[h] as Tensor1D, [n, 1]);
+    const queries = inputs.queries[h] as Tensor2D;
+    let a = queries;
+    let z = queries;
+    for (let l = 0; l < net.depth; l++) {
+      const stored = head.s[l] as Tensor2D;
+      const s0 = l === 0 ? stored : tf.transpose(stored);
+      const base = tf.add(tf.mul(decay, matMul2d(a, prep.w[l] as Tensor2D)), tf.mul(bCol, matMul2d(a, s0)));
+      const scores = tf.mul(matMulT(a, pass.inputs[l] as Tensor2D), weighted) as Tensor2D;
+      z = tf.sub(base, matMul2d(scores, pass.deltas[l] as Tensor2D));
+      if (l < net.depth - 1) a = activate(net.activation, z);
+    }
+    let y = net.norm ? layerNorm(z) : z;
+    if (net.residual) y = tf.add(y, queries);
+    retrievals.push(y);
+    if (update) {
+      const last = tf.reshape(tf.slice(c, [n - 1, 0], [1, n + 1]), [n + 1]);
+      const end = ends[h] as Tensor1D;
+      const minusLr = tf.reshape(tf.neg(lr), [1, n]);
+      const grads = headGradients(net, pass, [tf.mul(tf.slice(last, 1, n), minusLr), tf.mul(tf.slice(end, 1, n), minusLr)]);
+      const scalars = { decay: tf.slice(decays[h] as Tensor1D, n - 1, 1), carry: tf.slice(last, 0, 1), momentumDecay: tf.slice(end, 0, 1) };
+      next.push(applyUpdate(head, grads, scalars));
+    }
+  });
+  return { retrievals, weights: update ? next : undefined };
+}

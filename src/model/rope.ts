@@ -1,0 +1,69 @@
+import { tf } from '../tensor/index.js';
+import type { Tensor2D } from '../tensor/index.js';
+import { matMul2d } from './fast-matmul.js';
+
+/** Rotary position tables for a run of positions, shared by queries and keys. */
+export interface RopeTables {
+  /** `[n × d]` cos(pos·ω) per column (every head alike). */
+  readonly cos: Tensor2D;
+  /** `[n × d]` sin(pos·ω). */
+  readonly sin: Tensor2D;
+  /** `[d × d]` signed permutation with `x·rot` = rotate-half of every head. */
+  readonly rot: Tensor2D;
+}
+
+/**
+ * Rotary position tables for positions `start … start + n − 1` and `heads` heads of `d / heads`
+ * (even) columns each, rotate-half layout: column j < half of a head pairs with j + half, and
+ * ω_j = base^(−2j / headDim). Angles are computed in float64 from the absolute position, so a
+ * position deep into an unbounded stream is as exact as position 0; only differences of positions
+ * matter to the attention scores.
+ *
+ * @example
+ * ```ts
+ * const tables = ropeTables(1000, 32, 64, 4, 10_000);
+ * const q = applyRope(queries, tables);
+ * ```
+ * @param start - Stream position of the first row.
+ * @param n - Rows.
+ * @param d - Width (heads × headDim).
+ * @param heads - Heads.
+ * @param base - Frequency base.
+ * @returns The tables (new tensors).
+ */
+export function ropeTables(start: number, n: number, d: number, heads: number, base: number): RopeTables {
+  const hd = d / heads;
+  const half = hd / 2;
+  const cos = new Float32Array(n * d);
+  const sin = new Float32Array(n * d);
+  for (let r = 0; r < n; r++) {
+    const pos = start + r;
+    for (let c = 0; c < d; c++) {
+      const angle = pos * Math.pow(base, (-2 * ((c % hd) % half)) / hd);
+      cos[r * d + c] = Math.cos(angle);
+      sin[r * d + c] = Math.sin(angle);
+    }
+  }
+  const rot = new Float32Array(d * d);
+  for (let c = 0; c < d; c++) {
+    const j = c % hd;
+    if (j < half) rot[(c + half) * d + c] = -1;
+    else rot[(c - half) * d + c] = 1;
+  }
+  return { cos: tf.tensor2d(cos, [n, d]), sin: tf.tensor2d(sin, [n, d]), rot: tf.tensor2d(rot, [d, d]) };
+}
+
+/**
+ * Rotates every head of `x` by its row's position: `x ⊙ cos + rotateHalf(x) ⊙ sin`.
+ *
+ * @example
+ * ```ts
+ * const k = applyRope(keys, ropeTables(0, keys.shape[0], 64, 4, 10_000));
+ * ```
+ * @param x - `[n × d]`, rows in the tables' positions.
+ * @param tables - From {@link ropeTables}.
+ * @returns `[n × d]`.
+ */
+export function applyRope(x: Tensor2D, tables: RopeTables): Tensor2D {
+  return tf.add(tf.mul(x, tables.cos), tf.mul(matMul2d(x, tables.rot), tables.sin));
+}
