@@ -1,0 +1,286 @@
+import { chunkGates, headRetrieve, prepareHead } from '../memory/index.js';
+import type { ChunkGates, HeadWeights } from '../memory/index.js';
+import { InputError } from '../errors/index.js';
+import { tf } from '../tensor/index.js';
+import type { Tensor, Tensor1D, Tensor2D } from '../tensor/index.js';
+import { attention, segmentMask, slidingWindowMask } from './attention.js';
+import { embed, lmHead } from './embedding.js';
+import { matMul2d } from './fast-matmul.js';
+import { memoryScan } from './memory-scan.js';
+import { mlp } from './mlp.js';
+import type { ResolvedTitansModelConfig } from './model-config.js';
+import { keepsCache } from './model-state.js';
+import type { LayerState, ModelState } from './model-state.js';
+import { dataGates, modelMemoryNet } from './model-weights.js';
+import type { ModelWeights } from './model-weights.js';
+import { rmsNorm } from './rms-norm.js';
+import { applyRope, ropeTables } from './rope.js';
+import type { RopeTables } from './rope.js';
+
+/** {@link forwardSegment}'s result. */
+export interface SegmentResult {
+  /** `[batch·n × vocab]`, row b·n + t: the prediction of the token after token t of stream b. */
+  readonly logits: Tensor2D;
+  /** The state after the segment (only with `update`). */
+  readonly state: ModelState | undefined;
+}
+
+/** What every block of one segment shares. */
+interface Context {
+  readonly config: ResolvedTitansModelConfig;
+  readonly w: ModelWeights;
+  readonly batch: number;
+  readonly n: number;
+  readonly cached: number;
+  readonly rope: RopeTables;
+  readonly mask: Tensor2D;
+  readonly update: boolean;
+}
+
+function param<T extends Tensor = Tensor2D>(w: ModelWeights, name: string): T {
+  const t = w[name];
+  if (!t) throw new InputError('ERR_MODEL_WEIGHTS', `model weight "${name}" is missing`);
+  return t as T;
+}
+
+/** Rows of stream b (`[n × …]` out of `[batch·n × …]`). */
+function rowsOf(t: Tensor2D, b: number, n: number, batch: number): Tensor2D {
+  return batch === 1 ? t : tf.slice(t, [b * n, 0], [n, -1]);
+}
+
+function catRows(parts: Tensor2D[]): Tensor2D {
+  return parts.length === 1 ? (parts[0] as Tensor2D) : tf.concat(parts, 0);
+}
+
+/**
+ * Multi-head attention of one block. Keys: the persistent tokens, then either the cached tokens
+ * (sliding window) or, for MAC, the retrieved memory tokens, then the segment's own tokens.
+ */
+function selfAttention(ctx: Context, p: string, xn: Tensor2D, layer: LayerState, retrieved?: Tensor2D): { out: Tensor2D; keys: Tensor2D | undefined; values: Tensor2D | undefined } {
+  const { config, batch, n } = ctx;
+  const d = config.dim;
+  const wqkv = param(ctx.w, p + 'attn.qkv');
+  const [q0, k0, v] = tf.split(matMul2d(xn, wqkv), 3, 1) as [Tensor2D, Tensor2D, Tensor2D];
+  const q = applyRope(q0, ctx.rope);
+  const k = applyRope(k0, ctx.rope);
+  const wkv = tf.slice(wqkv, [0, d], [d, 2 * d]);
+  let pk: Tensor2D | undefined;
+  let pv: Tensor2D | undefined;
+  if (config.persistent > 0) [pk, pv] = tf.split(matMul2d(param(ctx.w, p + 'attn.persistent'), wkv), 2, 1) as [Tensor2D, Tensor2D];
+  let rk: Tensor2D | undefined;
+  let rv: Tensor2D | undefined;
+  if (retrieved) {
+    const [rk0, rv0] = tf.split(matMul2d(retrieved, wkv), 2, 1) as [Tensor2D, Tensor2D];
+    rk = applyRope(rk0, ctx.rope);
+    rv = rv0;
+  }
+  const outs: Tensor2D[] = [];
+  const newKeys: Tensor2D[] = [];
+  const newValues: Tensor2D[] = [];
+  const keep = Math.min(config.window - 1, ctx.cached + n);
+  for (let b = 0; b < batch; b++) {
+    const own = (t: Tensor2D) => rowsOf(t, b, n, batch);
+    const cachedRows = (t: Tensor2D | undefined) => (t ? (batch === 1 ? t : tf.slice(t, [b * ctx.cached, 0], [ctx.cached, -1])) : undefined);
+    const middleK = retrieved ? own(rk as Tensor2D) : cachedRows(layer.keys);
+    const middleV = retrieved ? own(rv as Tensor2D) : cachedRows(layer.values);
+    const kb = [pk, middleK].filter((t): t is Tensor2D => t !== undefined);
+    const vb = [pv, middleV].filter((t): t is Tensor2D => t !== undefined);
+    const ownK = own(k);
+    const ownV = own(v);
+    outs.push(attention(own(q), tf.concat([...kb, ownK], 0), tf.concat([...vb, ownV], 0), ctx.mask, config.heads));
+    if (ctx.update && !retrieved && keep > 0) {
+      const allK = middleK ? tf.concat([middleK, ownK], 0) : ownK;
+      const allV = middleV ? tf.concat([middleV, ownV], 0) : ownV;
+      const total = allK.shape[0];
+      newKeys.push(tf.slice(allK, total - keep, keep));
+      newValues.push(tf.slice(allV, total - keep, keep));
+    }
+  }
+  const out = matMul2d(catRows(outs), param(ctx.w, p + 'attn.out'));
+  return newKeys.length > 0 ? { out, keys: catRows(newKeys), values: catRows(newValues) } : { out, keys: undefined, values: undefined };
+}
+
+/** silu(x·W) split into per-(stream, head) blocks; keys and queries L2-normalised per head. */
+function memoryProjection(ctx: Context, rows: Tensor2D, weight: Tensor2D, normalize: boolean): Tensor2D[] {
+  const { batch, n } = ctx;
+  const { heads, headDim } = ctx.config.memory;
+  const z = matMul2d(rows, weight);
+  let f: Tensor2D = tf.mul(z, tf.sigmoid(z));
+  if (normalize) {
+    const blocks = tf.reshape(f, [batch * n, heads, headDim]);
+    f = tf.reshape(tf.mul(blocks, tf.rsqrt(tf.add(tf.sum(tf.square(blocks), 2, true), 1e-6))), [batch * n, heads * headDim]);
+  }
+  const out: Tensor2D[] = [];
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) out.push(heads === 1 && batch === 1 ? f : tf.slice(f, [b * n, h * headDim], [n, headDim]));
+  }
+  return out;
+}
+
+/** Per-(stream, head) results `[n × headDim]` side by side per stream, streams stacked, through the memory's output projection. */
+function memoryOutput(ctx: Context, p: string, perHead: Tensor2D[]): Tensor2D {
+  const heads = ctx.config.memory.heads;
+  const rows: Tensor2D[] = [];
+  for (let b = 0; b < ctx.batch; b++) {
+    const hs = perHead.slice(b * heads, (b + 1) * heads);
+    rows.push(hs.length === 1 ? (hs[0] as Tensor2D) : tf.concat(hs, 1));
+  }
+  return matMul2d(catRows(rows), param(ctx.w, p + 'mem.out'));
+}
+
+function memoryColumns(ctx: Context, p: string, which: 0 | 1 | 2): Tensor2D {
+  const width = ctx.config.memory.heads * ctx.config.memory.headDim;
+  return tf.slice(param(ctx.w, p + 'mem.kvq'), [0, which * width], [ctx.config.dim, width]);
+}
+
+/** θ, η, α of every stream and head, `[batch·heads × n]`, from each token's memory input. */
+function memoryGates(ctx: Context, p: string, rows: Tensor2D): ChunkGates {
+  const o = ctx.config.memory;
+  const gates = dataGates(o);
+  const params = gates.length > 0 ? { weight: param(ctx.w, p + 'mem.gates.weight'), bias: param<Tensor1D>(ctx.w, p + 'mem.gates.bias'), gates } : undefined;
+  const parts = Array.from({ length: ctx.batch }, (_, b) => chunkGates(o, params, params ? rowsOf(rows, b, ctx.n, ctx.batch) : undefined, ctx.n));
+  const cat = (pick: (g: ChunkGates) => Tensor2D) => (parts.length === 1 ? pick(parts[0] as ChunkGates) : (tf.concat(parts.map(pick), 0) as Tensor2D));
+  const first = parts[0] as ChunkGates;
+  if ('logMomentum' in first) {
+    return { lr: cat((g) => g.lr), logMomentum: cat((g) => (g as typeof first).logMomentum), logRetention: cat((g) => (g as typeof first).logRetention) };
+  }
+  const plain = (g: ChunkGates) => g as Extract<ChunkGates, { momentum: Tensor2D }>;
+  return { lr: cat((g) => g.lr), momentum: cat((g) => plain(g).momentum), forget: cat((g) => plain(g).forget) };
+}
+
+/**
+ * The memory as a sequence layer: the rows' keys and values update it token by token (chunked),
+ * and each row reads it right after its own update ({@link memoryScan}).
+ */
+function memoryLayer(ctx: Context, p: string, rows: Tensor2D, memory: readonly HeadWeights[]): { out: Tensor2D; memory: HeadWeights[] | undefined } {
+  const net = modelMemoryNet(ctx.config);
+  const inputs = {
+    keys: memoryProjection(ctx, rows, memoryColumns(ctx, p, 0), true),
+    values: memoryProjection(ctx, rows, memoryColumns(ctx, p, 1), false),
+    queries: memoryProjection(ctx, rows, memoryColumns(ctx, p, 2), true),
+  };
+  const scan = memoryScan(net, memory, inputs, memoryGates(ctx, p, rows), ctx.update);
+  return { out: memoryOutput(ctx, p, scan.retrievals), memory: scan.weights };
+}
+
+/** Reads the memory as of the segment start with the rows' queries (MAC's retrieval before attention). */
+function memoryRead(ctx: Context, p: string, rows: Tensor2D, memory: readonly HeadWeights[]): Tensor2D {
+  const net = modelMemoryNet(ctx.config);
+  const queries = memoryProjection(ctx, rows, memoryColumns(ctx, p, 2), true);
+  return memoryOutput(
+    ctx,
+    p,
+    memory.map((head, i) => headRetrieve(net, prepareHead(head), queries[i] as Tensor2D)),
+  );
+}
+
+function norm(ctx: Context, p: string, name: string, x: Tensor2D): Tensor2D {
+  return rmsNorm(x, param<Tensor1D>(ctx.w, p + name));
+}
+
+function feedForward(ctx: Context, p: string, x: Tensor2D): Tensor2D {
+  return mlp(ctx.config.mlp, { up: param(ctx.w, p + 'mlp.up'), down: param(ctx.w, p + 'mlp.down') }, x);
+}
+
+/** One block of the configured variant; returns the new residual stream and (with update) its state. */
+function block(ctx: Context, i: number, x: Tensor2D, layer: LayerState): { x: Tensor2D; state: LayerState } {
+  const p = `layers.${i}.`;
+  const memory = layer.memory as readonly HeadWeights[];
+  let state: LayerState = { memory: undefined, keys: undefined, values: undefined };
+  switch (ctx.config.arch) {
+    case 'swa': {
+      const a = selfAttention(ctx, p, norm(ctx, p, 'norm1', x), layer);
+      x = tf.add(x, a.out);
+      state = { memory: undefined, keys: a.keys, values: a.values };
+      break;
+    }
+    case 'lmm': {
+      const m = memoryLayer(ctx, p, norm(ctx, p, 'norm1', x), memory);
+      x = tf.add(x, m.out);
+      state = { memory: m.memory, keys: undefined, values: undefined };
+      break;
+    }
+    case 'mal': {
+      const m = memoryLayer(ctx, p, norm(ctx, p, 'norm1', x), memory);
+      x = tf.add(x, m.out);
+      const a = selfAttention(ctx, p, norm(ctx, p, 'norm2', x), layer);
+      x = tf.add(x, a.out);
+      state = { memory: m.memory, keys: a.keys, values: a.values };
+      break;
+    }
+    case 'mag': {
+      const xn = norm(ctx, p, 'norm1', x);
+      const a = selfAttention(ctx, p, xn, layer);
+      const m = memoryLayer(ctx, p, xn, memory);
+      const g = tf.sigmoid(tf.add(matMul2d(xn, param(ctx.w, p + 'gate.weight')), param<Tensor1D>(ctx.w, p + 'gate.bias')));
+      x = tf.add(x, tf.add(tf.mul(g, a.out), tf.mul(tf.sub(1, g), m.out)));
+      state = { memory: m.memory, keys: a.keys, values: a.values };
+      break;
+    }
+    case 'mac': {
+      const xn = norm(ctx, p, 'norm1', x);
+      const retrieved = memoryRead(ctx, p, xn, memory);
+      const y = selfAttention(ctx, p, xn, layer, retrieved).out;
+      const m = memoryLayer(ctx, p, rmsNorm(y, undefined), memory);
+      x = tf.add(x, tf.mul(y, tf.sigmoid(m.out)));
+      state = { memory: m.memory, keys: undefined, values: undefined };
+      break;
+    }
+  }
+  const last = ctx.config.arch === 'mal' ? 'norm3' : 'norm2';
+  return { x: tf.add(x, feedForward(ctx, p, norm(ctx, p, last, x))), state };
+}
+
+/**
+ * One segment of `batch` parallel streams through the model: embedding, the blocks of the
+ * configured variant (DESIGN §4), final norm and LM head. Every output row depends only on the
+ * state and on tokens up to its own (causal), so a partial segment (n < segment, `update` false)
+ * gives the same rows as the full one. Pure tf ops: `tf.grad` differentiates the logits and the
+ * new state with respect to the weights and the old state (nothing is detached).
+ *
+ * - **SWA**: x += Attn(norm x) over [persistent ‖ window]; x += MLP(norm x).
+ * - **LMM**: x += Mem(norm x); x += MLP.
+ * - **MAL**: x += Mem(norm x); x += Attn(norm x); x += MLP.
+ * - **MAG**: with x̂ = norm x, g = σ(x̂·W_g + b_g): x += g ⊙ Attn(x̂) + (1 − g) ⊙ Mem(x̂); x += MLP.
+ * - **MAC** (the paper's order): h = M_{s−1}(q(x̂)) read with the segment's queries; y = Attn over
+ *   [persistent ‖ h ‖ x̂] (causal in the segment); the memory absorbs y; x += y ⊙ σ(M_t(q(y))),
+ *   read from the memory updated through token t; x += MLP.
+ *
+ * Mem(·) is {@link memoryScan}: token t reads the memory right after its own update.
+ *
+ * @example
+ * ```ts
+ * const { logits, state: next } = forwardSegment(config, weights, state, ids, true);
+ * ```
+ * @param config - Resolved configuration.
+ * @param w - The parameters.
+ * @param state - State at the segment start (not disposed).
+ * @param ids - int32 `[batch·n]` token ids, stream-major.
+ * @param update - Return the state after the segment (n must equal `segment`).
+ * @returns Logits and (with update) the new state (all new tensors).
+ * @throws {@link InputError} `ERR_SEGMENT` when n is 0, exceeds the segment, or is short with `update`.
+ */
+export function forwardSegment(config: ResolvedTitansModelConfig, w: ModelWeights, state: ModelState, ids: Tensor, update: boolean): SegmentResult {
+  const batch = state.batch;
+  const n = (ids.size as number) / batch;
+  if (!Number.isInteger(n) || n < 1 || n > config.segment || (update && n !== config.segment)) {
+    throw new InputError('ERR_SEGMENT', `a segment needs 1…${config.segment} tokens per stream (exactly ${config.segment} to update), got ${ids.size} tokens for ${batch} streams`);
+  }
+  const cached = state.cached;
+  const tables = ropeTables(state.position, n, config.dim, config.heads, config.ropeBase);
+  const rope = batch === 1 ? tables : { cos: tf.tile(tables.cos, [batch, 1]), sin: tf.tile(tables.sin, [batch, 1]), rot: tables.rot };
+  const mask = config.arch === 'mac' ? segmentMask(n, config.persistent) : slidingWindowMask(n, config.persistent, cached, config.window);
+  const ctx: Context = { config, w, batch, n, cached, rope, mask, update };
+  let x = embed(param(w, 'embed'), ids);
+  const layers: LayerState[] = [];
+  state.layers.forEach((layer, i) => {
+    const r = block(ctx, i, x, layer);
+    x = r.x;
+    layers.push(r.state);
+  });
+  const h = rmsNorm(x, param<Tensor1D>(w, 'norm.out'));
+  const logits = lmHead(h, config.tieEmbeddings ? { tied: param(w, 'embed') } : { head: param(w, 'head') });
+  if (!update) return { logits, state: undefined };
+  const nextCached = keepsCache(config) ? Math.min(config.window - 1, cached + n) : 0;
+  return { logits, state: { batch, position: state.position + n, cached: nextCached, layers } };
+}

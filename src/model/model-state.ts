@@ -1,0 +1,197 @@
+import { storedShape } from '../memory/index.js';
+import type { HeadWeights } from '../memory/index.js';
+import { tf } from '../tensor/index.js';
+import type { Tensor, Tensor2D } from '../tensor/index.js';
+import type { ResolvedTitansModelConfig } from './model-config.js';
+import type { ModelWeights } from './model-weights.js';
+import { hasAttention, hasMemory, modelMemoryNet } from './model-weights.js';
+
+/** What one block carries from segment to segment. */
+export interface LayerState {
+  /** The neural memory of every sequence and head, index `b·heads + h` (absent without memory). */
+  readonly memory: readonly HeadWeights[] | undefined;
+  /** Rotated keys of the last `cached` tokens of every sequence, `[batch·cached × d]` (absent when none). */
+  readonly keys: Tensor2D | undefined;
+  /** Their values, same layout. */
+  readonly values: Tensor2D | undefined;
+}
+
+/** The recurrent state of a model over `batch` parallel streams at a segment boundary. */
+export interface ModelState {
+  /** Parallel streams. */
+  readonly batch: number;
+  /** Stream position of the next token (tokens of all completed segments). */
+  readonly position: number;
+  /** Tokens in the attention caches (≤ window − 1; 0 for MAC, LMM). */
+  readonly cached: number;
+  /** Per block. */
+  readonly layers: readonly LayerState[];
+}
+
+/**
+ * The state at the start of `batch` streams: every memory at the learned initial weights (a
+ * differentiable copy, so gradients reach them) with zero momentum, empty attention caches.
+ *
+ * @example
+ * ```ts
+ * const state = initialState(config, weights, 4);
+ * ```
+ * @param config - Resolved configuration.
+ * @param weights - The parameters.
+ * @param batch - Parallel streams.
+ * @returns A new state (dispose with {@link disposeState}).
+ */
+export function initialState(config: ResolvedTitansModelConfig, weights: ModelWeights, batch: number): ModelState {
+  const net = modelMemoryNet(config);
+  const layers: LayerState[] = [];
+  for (let i = 0; i < config.layers; i++) {
+    let memory: HeadWeights[] | undefined;
+    if (hasMemory(config)) {
+      memory = [];
+      for (let b = 0; b < batch; b++) {
+        for (let h = 0; h < config.memory.heads; h++) {
+          const w = Array.from({ length: net.depth }, (_, l) => tf.clone(weights[`layers.${i}.mem.init.h${h}.l${l}`] as Tensor2D));
+          memory.push({ w, s: w.map((t) => tf.zerosLike(t)) });
+        }
+      }
+    }
+    layers.push({ memory, keys: undefined, values: undefined });
+  }
+  return { batch, position: 0, cached: 0, layers };
+}
+
+/**
+ * Every tensor of a state, in a fixed order (memory weights and momentum, then caches, per block).
+ *
+ * @example
+ * ```ts
+ * tf.keep(stateTensors(state));
+ * ```
+ * @param state - A state.
+ * @returns Its tensors.
+ */
+export function stateTensors(state: ModelState): Tensor[] {
+  const out: Tensor[] = [];
+  for (const layer of state.layers) {
+    for (const head of layer.memory ?? []) out.push(...head.w, ...head.s);
+    if (layer.keys) out.push(layer.keys);
+    if (layer.values) out.push(layer.values);
+  }
+  return out;
+}
+
+/**
+ * A state of the same structure with its tensors replaced, in {@link stateTensors} order.
+ *
+ * @example
+ * ```ts
+ * const copy = withStateTensors(state, stateTensors(state).map((t) => t.clone()));
+ * ```
+ * @param state - The structure.
+ * @param tensors - Replacement tensors.
+ * @returns The new state (sharing nothing with `state` but numbers).
+ */
+export function withStateTensors(state: ModelState, tensors: readonly Tensor[]): ModelState {
+  let i = 0;
+  const take = () => tensors[i++] as Tensor2D;
+  const layers = state.layers.map((layer) => ({
+    memory: layer.memory?.map((head) => {
+      const w = head.w.map(take);
+      const s = head.s.map(take);
+      return { w, s };
+    }),
+    keys: layer.keys ? take() : undefined,
+    values: layer.values ? take() : undefined,
+  }));
+  return { ...state, layers };
+}
+
+/**
+ * Frees every tensor of a state.
+ *
+ * @example
+ * ```ts
+ * disposeState(state);
+ * ```
+ * @param state - The state.
+ */
+export function disposeState(state: ModelState): void {
+  tf.dispose(stateTensors(state));
+}
+
+/** Whether blocks of this configuration keep an attention cache across segments. */
+export function keepsCache(config: ResolvedTitansModelConfig): boolean {
+  return hasAttention(config) && config.arch !== 'mac' && config.window > 1;
+}
+
+/** Name and shape of one tensor of a single-stream state, in {@link stateTensors} order. */
+export interface StateSlot {
+  /** `l{i}.h{h}.w{l}` / `l{i}.h{h}.s{l}` (memory weight / momentum, stored orientation), `l{i}.keys`, `l{i}.values`. */
+  readonly name: string;
+  readonly shape: [number, number];
+}
+
+/**
+ * The tensors of a single-stream state with `cached` tokens in the attention caches, by name and
+ * shape, in {@link stateTensors} order.
+ *
+ * @example
+ * ```ts
+ * stateLayout(config, 0).map((s) => s.name); // ['l0.h0.w0', 'l0.h0.w1', 'l0.h0.s0', …]
+ * ```
+ * @param config - Resolved configuration.
+ * @param cached - Tokens in the caches.
+ * @returns The slots.
+ */
+export function stateLayout(config: ResolvedTitansModelConfig, cached: number): StateSlot[] {
+  const net = modelMemoryNet(config);
+  const slots: StateSlot[] = [];
+  for (let i = 0; i < config.layers; i++) {
+    if (hasMemory(config)) {
+      for (let h = 0; h < config.memory.heads; h++) {
+        for (const kind of ['w', 's']) {
+          for (let l = 0; l < net.depth; l++) slots.push({ name: `l${i}.h${h}.${kind}${l}`, shape: storedShape(net, l) });
+        }
+      }
+    }
+    if (keepsCache(config) && cached > 0) {
+      slots.push({ name: `l${i}.keys`, shape: [cached, config.dim] });
+      slots.push({ name: `l${i}.values`, shape: [cached, config.dim] });
+    }
+  }
+  return slots;
+}
+
+/**
+ * A single-stream state from its tensors in {@link stateLayout} order (they become the state's).
+ *
+ * @example
+ * ```ts
+ * const state = buildState(config, 64, 31, tensors);
+ * ```
+ * @param config - Resolved configuration.
+ * @param position - Stream position of the next token.
+ * @param cached - Tokens in the caches.
+ * @param tensors - The tensors.
+ * @returns The state.
+ */
+export function buildState(config: ResolvedTitansModelConfig, position: number, cached: number, tensors: readonly Tensor[]): ModelState {
+  const depth = modelMemoryNet(config).depth;
+  const withCache = keepsCache(config) && cached > 0;
+  let i = 0;
+  const take = () => tensors[i++] as Tensor2D;
+  const layers: LayerState[] = [];
+  for (let layer = 0; layer < config.layers; layer++) {
+    const memory = hasMemory(config)
+      ? Array.from({ length: config.memory.heads }, () => {
+          const w = Array.from({ length: depth }, take);
+          const s = Array.from({ length: depth }, take);
+          return { w, s };
+        })
+      : undefined;
+    const keys = withCache ? take() : undefined;
+    const values = withCache ? take() : undefined;
+    layers.push({ memory, keys, values });
+  }
+  return { batch: 1, position, cached: keepsCache(config) ? cached : 0, layers };
+}

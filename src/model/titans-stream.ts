@@ -1,0 +1,283 @@
+import { InputError } from '../errors/index.js';
+import type { StateArray } from '../memory/index.js';
+import { tf } from '../tensor/index.js';
+import type { Tensor, Tensor1D, Tensor2D } from '../tensor/index.js';
+import { forwardSegment } from './forward.js';
+import { buildState, disposeState, initialState, keepsCache, stateLayout, stateTensors } from './model-state.js';
+import type { ModelState, StateSlot } from './model-state.js';
+import type { TitansModel } from './titans-model.js';
+
+/** Options of {@link TitansStream.process}. */
+export interface TitansProcessOptions {
+  /** Also return the k most probable next tokens after every token (default: none). */
+  readonly topK?: number;
+}
+
+/** The k most probable next tokens after each token of a call. */
+export interface TitansTopK {
+  /** Candidates per token. */
+  readonly k: number;
+  /** `[n × k]` token ids, most probable first. */
+  readonly ids: Int32Array;
+  /** `[n × k]` their probabilities. */
+  readonly probs: Float32Array;
+}
+
+/** Per-token outputs of one {@link TitansStream.process} call. */
+export interface TitansStreamResult {
+  /** Tokens in this call. */
+  readonly count: number;
+  /** Stream index of the call's first token (0 = the first token of the stream). */
+  readonly firstIndex: number;
+  /** `[n]` negative log-likelihood of each token given everything before it, in nats (÷ ln 2 for bits): the surprise. */
+  readonly nll: Float32Array;
+  /** Next-token candidates after each token, when asked for. */
+  readonly topK?: TitansTopK;
+}
+
+/**
+ * Everything a {@link TitansStream} needs to continue exactly where it stopped: per block the
+ * memory weights and momentum (`l{i}.h{h}.w{l}`, `l{i}.h{h}.s{l}`, stored orientation: layer 0
+ * `[in × out]`, later layers `[out × in]`) and the attention cache (`l{i}.keys`, `l{i}.values`,
+ * rotated, `[cached × d]`); the log-probabilities of the next token (`next`, `[vocab]`); and the
+ * tokens of the unfinished segment (`pending`, int32, the stream's BOS included at its start).
+ */
+export interface TitansStreamState {
+  readonly format: 'titans-stream.model-state';
+  readonly version: 1;
+  /** Fingerprint of the model configuration that wrote it. */
+  readonly fingerprint: string;
+  /** Stream position of the first pending token (tokens of completed segments, BOS included). */
+  readonly position: number;
+  /** Tokens in the attention caches. */
+  readonly cached: number;
+  /** Tokens the stream has processed (BOS not counted). */
+  readonly tokensSeen: number;
+  readonly arrays: readonly StateArray[];
+}
+
+/**
+ * One stream through a {@link TitansModel}: the recurrent state (every block's neural memory and
+ * attention cache) plus the tokens of the segment in progress. Feed tokens in calls of any
+ * length; each token comes back with its negative log-likelihood (surprise) and, if asked, the
+ * most probable next tokens.
+ *
+ * The stream starts with the model's BOS token (not returned). Tokens are grouped into segments
+ * of `config.segment`; the state advances when a segment completes. The tokens of an unfinished
+ * segment stay pending and are recomputed together with the next call's tokens, so one call and
+ * many calls split anywhere give the same outputs (up to float rounding) — at the price of
+ * recomputing up to a segment per call (token-by-token calls cost about segment/2 times more).
+ *
+ * Tensor ownership: the stream owns its state until {@link dispose}; outputs are plain arrays.
+ *
+ * @example
+ * ```ts
+ * const stream = model.stream();
+ * const a = await stream.process(tokenizer.encode('the cat '), { topK: 3 });
+ * const b = await stream.process(tokenizer.encode('sat'));
+ * a.nll; // nats per token
+ * ```
+ */
+export class TitansStream {
+  private state: ModelState;
+  private pending: Int32Array;
+  private next: Tensor1D | undefined;
+  private seen = 0;
+  private disposed = false;
+
+  /** @param model - The model (use {@link TitansModel.stream}). */
+  constructor(private readonly model: TitansModel) {
+    this.state = initialState(model.config, model.tensors, 1);
+    this.pending = Int32Array.of(model.config.bosId);
+  }
+
+  /** Tokens processed so far (BOS not counted). */
+  get tokensSeen(): number {
+    return this.seen;
+  }
+
+  private check(): void {
+    if (this.disposed) throw new InputError('ERR_DISPOSED', 'this TitansStream has been disposed');
+    this.model.check();
+  }
+
+  /**
+   * Feeds tokens and returns each one's negative log-likelihood and (optionally) the next-token
+   * candidates after it. Calls are applied in the order they are made.
+   *
+   * @example
+   * ```ts
+   * const { nll, topK } = await stream.process(Int32Array.from([104, 105]), { topK: 5 });
+   * ```
+   * @param tokens - Token ids in [0, vocabSize).
+   * @param options - Top-k candidates.
+   * @returns Per-token outputs.
+   * @throws {@link InputError} `ERR_TOKEN` for an id outside the vocabulary (nothing is consumed then); `ERR_DISPOSED` after dispose.
+   */
+  async process(tokens: Int32Array, options: TitansProcessOptions = {}): Promise<TitansStreamResult> {
+    this.check();
+    const { vocabSize } = this.model.config;
+    const k = options.topK ?? 0;
+    if (!Number.isInteger(k) || k < 0 || k > vocabSize) throw new InputError('ERR_TOP_K', `topK must be an integer in [0, ${vocabSize}], got ${String(options.topK)}`);
+    tokens.forEach((t, i) => {
+      if (!(t >= 0 && t < vocabSize)) throw new InputError('ERR_TOKEN', `token ${t} at index ${i} of the call is outside the vocabulary [0, ${vocabSize})`);
+    });
+    const firstIndex = this.seen;
+    const n = tokens.length;
+    if (n === 0) return { count: 0, firstIndex, nll: new Float32Array(0), ...(k > 0 ? { topK: { k, ids: new Int32Array(0), probs: new Float32Array(0) } } : {}) };
+    const out = this.step(tokens, k);
+    try {
+      const nll = (await out.nll.data()) as Float32Array;
+      const topK = out.topIds && out.topProbs ? { k, ids: (await out.topIds.data()) as Int32Array, probs: (await out.topProbs.data()) as Float32Array } : undefined;
+      return { count: n, firstIndex, nll, ...(topK ? { topK } : {}) };
+    } finally {
+      tf.dispose([out.nll, out.topIds, out.topProbs].filter((t): t is Tensor => t !== undefined));
+    }
+  }
+
+  /** The synchronous part of {@link process}: runs the segments, commits the state, returns output tensors. */
+  private step(tokens: Int32Array, k: number): { nll: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined } {
+    const { config } = this.model;
+    const seg = config.segment;
+    const all = new Int32Array(this.pending.length + tokens.length);
+    all.set(this.pending);
+    all.set(tokens, this.pending.length);
+    const p = this.pending.length;
+    const n = tokens.length;
+    const full = Math.floor(all.length / seg);
+    let newState: ModelState | undefined;
+    let result: { nll: Tensor1D; next: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined } | undefined;
+    tf.tidy(() => {
+      let state = this.state;
+      const rows: Tensor2D[] = [];
+      for (let s = 0; s < full; s++) {
+        const r = forwardSegment(config, this.model.tensors, state, tf.tensor1d(all.subarray(s * seg, (s + 1) * seg), 'int32'), true);
+        rows.push(tf.logSoftmax(r.logits));
+        state = r.state as ModelState;
+      }
+      if (full * seg < all.length) {
+        rows.push(tf.logSoftmax(forwardSegment(config, this.model.tensors, state, tf.tensor1d(all.subarray(full * seg), 'int32'), false).logits));
+      }
+      const logp = rows.length === 1 ? (rows[0] as Tensor2D) : tf.concat(rows, 0);
+      // Row r predicts token r + 1 of `all`; the token before the call's first is row p − 1 (or the stored `next`).
+      const before = p >= 1 ? tf.slice(logp, p - 1, n) : tf.concat([tf.reshape(this.next as Tensor1D, [1, -1]), tf.slice(logp, 0, n - 1)]);
+      const flat = Int32Array.from(tokens, (t, i) => i * config.vocabSize + t);
+      const nll = tf.neg(tf.gather(tf.reshape(before, [-1]), tf.tensor1d(flat, 'int32'))) as Tensor1D;
+      const next = tf.reshape(tf.slice(logp, all.length - 1, 1), [config.vocabSize]) as Tensor1D;
+      let topIds: Tensor | undefined;
+      let topProbs: Tensor | undefined;
+      if (k > 0) {
+        const top = tf.topk(tf.slice(logp, p, n), k);
+        topIds = top.indices;
+        topProbs = tf.exp(top.values);
+      }
+      if (full > 0) {
+        newState = state;
+        stateTensors(state).forEach((t) => tf.keep(t));
+      }
+      result = { nll, next, topIds, topProbs };
+      [nll, next, topIds, topProbs].forEach((t) => t && tf.keep(t));
+    });
+    const r = result as unknown as { nll: Tensor1D; next: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined };
+    if (newState) {
+      disposeState(this.state);
+      this.state = newState;
+    }
+    this.next?.dispose();
+    this.next = r.next;
+    this.pending = all.slice(full * seg);
+    this.seen += n;
+    return { nll: r.nll, topIds: r.topIds, topProbs: r.topProbs };
+  }
+
+  /**
+   * A snapshot of the stream: state arrays, pending tokens and counters. Captured when called.
+   *
+   * @example
+   * ```ts
+   * const snapshot = await stream.exportState();
+   * ```
+   * @returns A plain, structured-clone-able snapshot.
+   */
+  async exportState(): Promise<TitansStreamState> {
+    this.check();
+    const { config } = this.model;
+    const slots = stateLayout(config, this.state.cached);
+    const named = tf.tidy(() => [
+      ...stateTensors(this.state).map((t, i) => ({ name: (slots[i] as StateSlot).name, tensor: tf.clone(t) })),
+      ...(this.next ? [{ name: 'next', tensor: tf.clone(this.next) }] : []),
+    ]);
+    const head = { position: this.state.position, cached: this.state.cached, tokensSeen: this.seen, pending: this.pending.slice() };
+    try {
+      const arrays: StateArray[] = [];
+      for (const { name, tensor } of named) arrays.push({ name, shape: [...tensor.shape], dtype: 'float32', data: (await tensor.data()) as Float32Array });
+      arrays.push({ name: 'pending', shape: [head.pending.length], dtype: 'int32', data: head.pending });
+      return { format: 'titans-stream.model-state', version: 1, fingerprint: this.model.fingerprint, position: head.position, cached: head.cached, tokensSeen: head.tokensSeen, arrays };
+    } finally {
+      tf.dispose(named.map((x) => x.tensor));
+    }
+  }
+
+  /**
+   * Replaces this stream's state with a snapshot of a stream of the same model configuration;
+   * continuing then equals continuing the stream the snapshot came from.
+   *
+   * @example
+   * ```ts
+   * model.stream().importState(snapshot);
+   * ```
+   * @param snapshot - From {@link exportState}.
+   * @throws {@link InputError} `ERR_MODEL_STATE` when the snapshot is of another format, version or configuration, or an array is missing or misshapen.
+   */
+  importState(snapshot: TitansStreamState): void {
+    this.check();
+    const fail = (problem: string) => new InputError('ERR_MODEL_STATE', `cannot import stream state: ${problem}`);
+    if (snapshot.format !== 'titans-stream.model-state' || snapshot.version !== 1) {
+      throw fail(`format ${String(snapshot.format)} version ${String(snapshot.version)} is not titans-stream.model-state version 1`);
+    }
+    if (snapshot.fingerprint !== this.model.fingerprint) throw fail(`it was written by a model with configuration ${snapshot.fingerprint}, this model's is ${this.model.fingerprint}`);
+    const { config } = this.model;
+    const count = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+    const { position, cached, tokensSeen } = snapshot;
+    const maxCached = keepsCache(config) ? Math.min(config.window - 1, position) : 0;
+    if (!count(position) || !count(cached) || !count(tokensSeen) || position % config.segment !== 0 || cached !== maxCached) throw fail('invalid counters');
+    const byName = new Map(snapshot.arrays.map((a) => [a.name, a]));
+    const need = (name: string, shape: readonly number[], dtype: 'float32' | 'int32'): StateArray => {
+      const a = byName.get(name);
+      if (!a || a.dtype !== dtype || a.shape.length !== shape.length || a.shape.some((s, i) => s !== shape[i]) || a.data.length !== shape.reduce((x, y) => x * y, 1)) {
+        throw fail(`array "${name}" is missing or not ${dtype} [${shape.join(', ')}]`);
+      }
+      return a;
+    };
+    const pendingLength = tokensSeen + 1 - position;
+    if (pendingLength < 0 || pendingLength >= config.segment) throw fail('counters and pending tokens disagree');
+    const pending = Int32Array.from(need('pending', [pendingLength], 'int32').data);
+    if (pending.some((t) => !(t >= 0 && t < config.vocabSize))) throw fail('a pending token is outside the vocabulary');
+    const arrays = stateLayout(config, cached).map((slot) => need(slot.name, slot.shape, 'float32'));
+    const nextArr = position > 0 ? need('next', [config.vocabSize], 'float32') : undefined;
+    const tensors = arrays.map((a) => tf.tensor(a.data, [...a.shape], 'float32'));
+    const next = nextArr ? tf.tensor1d(nextArr.data as Float32Array, 'float32') : undefined;
+    disposeState(this.state);
+    this.next?.dispose();
+    this.state = buildState(config, position, cached, tensors);
+    this.next = next;
+    this.pending = pending;
+    this.seen = tokensSeen;
+  }
+
+  /**
+   * Frees the stream's state. Idempotent.
+   *
+   * @example
+   * ```ts
+   * stream.dispose();
+   * ```
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeState(this.state);
+    this.next?.dispose();
+    this.next = undefined;
+  }
+}
