@@ -1,15 +1,14 @@
 import { tf } from '../tensor/index.js';
 import type { Tensor2D, Tensor3D } from '../tensor/index.js';
 
-/** Gate values of one chunk, per head and token, all `[heads × C]`. */
-export interface ChunkGates {
-  /** θ_t, the learning rate (absolute, already scaled by the max learning rate). */
-  readonly lr: Tensor2D;
-  /** η_t, momentum carry-over in [0, 1]. */
-  readonly momentum: Tensor2D;
-  /** α_t, forgetting in [0, 1] (1 wipes the memory). */
-  readonly forget: Tensor2D;
-}
+/**
+ * Gate values of one chunk, per head and token, all `[heads × C]`: θ_t (the learning rate,
+ * absolute) and either η_t and α_t themselves, or log η_t and log(1 − α_t) (more accurate for
+ * sigmoid gates: log σ(z) and log σ(−z) stay finite where 1 − σ(z) rounds to 0).
+ */
+export type ChunkGates =
+  | { readonly lr: Tensor2D; readonly momentum: Tensor2D; readonly forget: Tensor2D }
+  | { readonly lr: Tensor2D; readonly logMomentum: Tensor2D; readonly logRetention: Tensor2D };
 
 /**
  * The scalars that turn per-token gradients into the chunk-end state, per head.
@@ -22,8 +21,8 @@ export interface ChunkGates {
 export interface ChunkCoefficients {
   /** `[heads × 2 × C]`: row 0 = −θ_j·c_j (weights of the W update), row 1 = −θ_j·e_j (of S). */
   readonly tokenWeights: Tensor3D;
-  /** `[heads × 2 × 2]`: [[B, b], [0, E]], applied to [W_0; S_0]. */
-  readonly mix: Tensor3D;
+  /** `[heads × 3]`: B, b, E. */
+  readonly scalars: Tensor2D;
 }
 
 /** log 0, finite so that masked products (× 0) stay 0 instead of NaN; exp(LOG_ZERO) = 0 exactly. */
@@ -49,15 +48,15 @@ function logGate(g: Tensor2D): Tensor2D {
  *
  * @example
  * ```ts
- * const { tokenWeights, mix } = chunkCoefficients({ lr, momentum, forget });
+ * const { tokenWeights, scalars } = chunkCoefficients({ lr, momentum, forget });
  * ```
- * @param gates - θ, η, α per head and token.
- * @returns Token weights and mixing matrices (new tensors).
+ * @param gates - θ and η, α (or their logs) per head and token.
+ * @returns Token weights and decay scalars (new tensors).
  */
 export function chunkCoefficients(gates: ChunkGates): ChunkCoefficients {
   const [h, c] = gates.lr.shape;
-  const lgEta = logGate(gates.momentum);
-  const lgBeta = logGate(tf.sub(1, gates.forget));
+  const lgEta = 'logMomentum' in gates ? gates.logMomentum : logGate(gates.momentum);
+  const lgBeta = 'logRetention' in gates ? gates.logRetention : logGate(tf.sub(1, gates.forget));
   // Layout [h, j, i]: column j = 0..C, token i = r + 1 (r = 0..C−1) on the last axis, because
   // tfjs's Cumsum gradient is wrong for any other axis. strict: i > j; upperNeg: i < j.
   const strict = new Float32Array((c + 1) * c);
@@ -78,8 +77,6 @@ export function chunkCoefficients(gates: ChunkGates): ChunkCoefficients {
   const eRow = tf.reshape(tf.slice(p, [0, 0, c - 1], [h, c + 1, 1]), [h, c + 1]); // E, e_1..e_C
   const ce = tf.stack([cRow, eRow], 1) as Tensor3D; // [h, 2, C+1]
   const tokenWeights = tf.mul(tf.slice(ce, [0, 0, 1], [h, 2, c]), tf.reshape(tf.neg(gates.lr), [h, 1, c])) as Tensor3D;
-  const col0 = tf.concat([tf.slice(suffixBeta, [0, 0], [h, 1]), tf.zeros([h, 1])], 1); // [B, 0]
-  const col1 = tf.reshape(tf.slice(ce, [0, 0, 0], [h, 2, 1]), [h, 2]); // [b, E]
-  const mix = tf.stack([col0, col1], 2) as Tensor3D;
-  return { tokenWeights, mix };
+  const scalars = tf.concat([tf.slice(suffixBeta, [0, 0], [h, 1]), tf.reshape(tf.slice(ce, [0, 0, 0], [h, 2, 1]), [h, 2])], 1) as Tensor2D; // B, b, E
+  return { tokenWeights, scalars };
 }

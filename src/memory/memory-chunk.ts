@@ -1,9 +1,10 @@
 import { tf } from '../tensor/index.js';
-import type { Tensor1D, Tensor2D, Tensor3D } from '../tensor/index.js';
+import type { Tensor1D, Tensor2D } from '../tensor/index.js';
 import { chunkCoefficients } from './chunk-coefficients.js';
 import type { ChunkCoefficients, ChunkGates } from './chunk-coefficients.js';
-import { headGradients, headPass, headRetrieve, mixUpdate, prepareHead } from './memory-net.js';
-import type { MemoryNet, MemoryWeights, PreparedHead } from './memory-net.js';
+import { splitHeads } from './split-heads.js';
+import { applyUpdate, disposePrepared, headGradients, headPass, headRetrieve, prepareHead } from './memory-net.js';
+import type { HeadPass, HeadWeights, MemoryNet, MemoryWeights, PreparedHead } from './memory-net.js';
 
 /** Per-head inputs of C tokens, every tensor `[C × headDim]`. */
 export interface HeadInputs {
@@ -39,14 +40,6 @@ export interface ChunkOptions {
   readonly surprise?: boolean;
 }
 
-/**
- * `tf.unstack` along axis 0, except for a single slice: tfjs's Unpack gradient fails when the op
- * has one output (its engine passes that output's dy unwrapped to `stack`).
- */
-function unstack0(t: Tensor3D): Tensor2D[] {
-  return t.shape[0] === 1 ? [tf.reshape(t, [t.shape[1], t.shape[2]])] : (tf.unstack(t) as Tensor2D[]);
-}
-
 function sumAll(xs: Tensor1D[]): Tensor1D {
   return xs.length === 1 ? (xs[0] as Tensor1D) : (tf.addN(xs) as Tensor1D);
 }
@@ -69,13 +62,14 @@ export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: He
   const losses: Tensor1D[] = [];
   const sq: Tensor1D[] = [];
   const retrievals: Tensor2D[] = [];
-  weights.forEach((stacked, h) => {
-    const prep = options.prepared?.[h] ?? prepareHead(net, stacked);
+  weights.forEach((head, h) => {
+    const prep = options.prepared?.[h] ?? prepareHead(head);
     const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, withSurprise);
     losses.push(pass.loss);
     if (pass.surpriseSq) sq.push(pass.surpriseSq);
     const q = inputs.queries?.[h];
     if (q) retrievals.push(headRetrieve(net, prep, q));
+    if (!options.prepared) disposePrepared(prep);
   });
   return {
     retrievals: inputs.queries ? retrievals : undefined,
@@ -89,8 +83,8 @@ export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: He
  *
  * Every token's loss gradient u_t is taken at the chunk-start weights M_0 (analytically, see
  * {@link headPass}); momentum and forgetting inside the chunk come from {@link chunkCoefficients};
- * per layer the chunk-end [W; S] is one weighted-gradient matmul plus one `[2 × 2]` mixing matmul
- * ({@link headGradients}, {@link mixUpdate}). Per-token outputs (retrieval y_t = M_0(q_t), loss,
+ * per layer the chunk-end W and S are two weighted-gradient matmuls that share their right operand
+ * plus a few elementwise ops ({@link headGradients}, {@link applyUpdate}). Per-token outputs (retrieval y_t = M_0(q_t), loss,
  * surprise) use M_0 as well. With `net.clipSurprise`, each token's gradient of each head is scaled
  * down to at most that norm before it enters the update.
  *
@@ -117,34 +111,40 @@ export function memoryChunk(
   options: ChunkOptions = {},
 ): ChunkResult {
   const coefficients = 'tokenWeights' in gates ? gates : chunkCoefficients(gates);
-  const tokenWeights = unstack0(coefficients.tokenWeights);
-  const mixes = unstack0(coefficients.mix);
+  const h = weights.length;
+  const c = coefficients.tokenWeights.shape[2];
   const withSurprise = options.surprise ?? true;
-  const losses: Tensor1D[] = [];
-  const sq: Tensor1D[] = [];
+  const clip = net.clipSurprise;
+  // Phase 1, per head: forward and backward at M_0.
+  const prepared = weights.map((head, i) => options.prepared?.[i] ?? prepareHead(head));
+  const passes = weights.map((_, i) =>
+    headPass(net, prepared[i] as PreparedHead, inputs.keys[i] as Tensor2D, inputs.values[i] as Tensor2D, withSurprise || clip !== null),
+  );
+  // Phase 2, all heads at once: surprise, clipping, token weights.
+  const sq = withSurprise || clip !== null ? (tf.stack(passes.map((p) => p.surpriseSq as Tensor1D)) as Tensor2D) : undefined; // [h, C]
+  let tokenWeights = coefficients.tokenWeights;
+  if (clip !== null && sq) {
+    // min(1, clip / ‖u_t‖) per head and token; the tiny offset keeps rsqrt's gradient finite at 0.
+    const scale = tf.minimum(1, tf.mul(tf.rsqrt(tf.add(sq, 1e-30)), clip));
+    tokenWeights = tf.mul(tokenWeights, tf.reshape(scale, [h, 1, c]));
+  }
+  const rows = splitHeads(tf.reshape(tokenWeights, [2 * h, 1, c])); // W row, S row per head
+  const scalars = splitHeads(tf.reshape(coefficients.scalars, [3 * h, 1, 1])); // B, b, E per head
+  // Phase 3, per head: weighted gradient sums, chunk-end weights, retrieval.
   const retrievals: Tensor2D[] = [];
-  const next = weights.map((stacked, h) => {
-    const prep = options.prepared?.[h] ?? prepareHead(net, stacked);
-    const clip = net.clipSurprise;
-    const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, withSurprise || clip !== null);
-    losses.push(pass.loss);
-    let w = tokenWeights[h] as Tensor2D;
-    if (pass.surpriseSq) {
-      sq.push(pass.surpriseSq);
-      if (clip !== null) {
-        // min(1, clip / ‖u_t‖); the tiny offset keeps the gradient of sqrt finite at 0.
-        w = tf.mul(w, tf.minimum(1, tf.div(clip, tf.sqrt(tf.add(pass.surpriseSq, 1e-30)))));
-      }
-    }
-    const grads = headGradients(net, pass, w);
-    const q = inputs.queries?.[h];
+  const next = weights.map((head: HeadWeights, i): HeadWeights => {
+    const prep = prepared[i] as PreparedHead;
+    const grads = headGradients(net, passes[i] as HeadPass, [rows[2 * i] as Tensor2D, rows[2 * i + 1] as Tensor2D]);
+    const q = inputs.queries?.[i];
     if (q) retrievals.push(headRetrieve(net, prep, q));
-    return stacked.map((s, l) => mixUpdate(s, grads[l] as Tensor2D, mixes[h] as Tensor2D));
+    if (!options.prepared) disposePrepared(prep);
+    return applyUpdate(head, grads, { decay: scalars[3 * i] as Tensor2D, carry: scalars[3 * i + 1] as Tensor2D, momentumDecay: scalars[3 * i + 2] as Tensor2D });
   });
+  const losses = passes.map((p) => p.loss);
   return {
     weights: next,
     retrievals: inputs.queries ? retrievals : undefined,
     loss: sumAll(losses),
-    surprise: withSurprise ? tf.sqrt(sumAll(sq)) : undefined,
+    surprise: withSurprise && sq ? (tf.sqrt(tf.sum(sq, 0)) as Tensor1D) : undefined,
   };
 }

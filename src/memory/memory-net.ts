@@ -1,5 +1,5 @@
 import { tf } from '../tensor/index.js';
-import type { Tensor1D, Tensor2D } from '../tensor/index.js';
+import type { Tensor, Tensor1D, Tensor2D } from '../tensor/index.js';
 import type { SeededRandom } from '../random/index.js';
 import { activationDerivative, hiddenLayer } from './activation.js';
 import type { Activation, HiddenLayer } from './activation.js';
@@ -32,18 +32,30 @@ export interface MemoryNet {
 }
 
 /**
- * The memory of all heads: `weights[head][layer]` is the layer's weight W stacked on its
- * momentum S, `[2·rows × cols]` (rows 0..rows−1 = W, the rest = S). Layer 0 is stored as
- * W `[in × out]`; every later layer as Wᵀ `[out × in]` — the orientations that let the update and
- * the backward pass use plain 2-D matmuls only.
+ * One head's memory: per layer the weight W_l and its momentum S_l, both in the *stored*
+ * orientation — layer 0 as W `[in × out]`, every later layer as Wᵀ `[out × in]`. These are the
+ * orientations in which the forward pass (layer 0), the backward pass (layers ≥ 1, which need
+ * Wᵀ) and the weighted gradient sums all run as plain 2-D matmuls.
  */
-export type MemoryWeights = readonly (readonly Tensor2D[])[];
+export interface HeadWeights {
+  /** W_l per layer, stored orientation. */
+  readonly w: readonly Tensor2D[];
+  /** S_l per layer, stored orientation. */
+  readonly s: readonly Tensor2D[];
+}
 
-/** Weights of one head in the forms the passes use (derived from {@link MemoryWeights}). */
+/** The memory of all heads. */
+export type MemoryWeights = readonly HeadWeights[];
+
+/**
+ * Weights of one head in the forms the passes use (derived from {@link HeadWeights}). `w[0]` is
+ * the stored layer-0 weight itself (not a copy); the other entries are new tensors — free them
+ * with {@link disposePrepared}.
+ */
 export interface PreparedHead {
   /** W_l `[in × out]` per layer. */
   readonly w: readonly Tensor2D[];
-  /** W_lᵀ `[out × in]` for layers l ≥ 1 (index 0 unused). */
+  /** W_lᵀ `[out × in]` for layers l ≥ 1 (the stored tensors; index 0 unused). */
   readonly wt: readonly (Tensor2D | undefined)[];
 }
 
@@ -111,49 +123,53 @@ export function storedShape(net: MemoryNet, l: number): [number, number] {
  * @param rng - Source of the initial weights.
  * @returns New tensors (the caller owns them).
  */
-export function initMemoryWeights(net: MemoryNet, heads: number, rng: SeededRandom): Tensor2D[][] {
+export function initMemoryWeights(net: MemoryNet, heads: number, rng: SeededRandom): HeadWeights[] {
   const dims = layerDims(net);
-  const out: Tensor2D[][] = [];
+  const out: HeadWeights[] = [];
   for (let h = 0; h < heads; h++) {
-    const layers: Tensor2D[] = [];
+    const w: Tensor2D[] = [];
+    const s: Tensor2D[] = [];
     dims.forEach(([i, o], l) => {
-      const [rows, cols] = storedShape(net, l);
-      const data = new Float32Array(2 * rows * cols);
-      rng.fillNormal(data.subarray(0, rows * cols), 0, Math.sqrt(2 / (i + o)));
-      layers.push(tf.tensor2d(data, [2 * rows, cols]));
+      const shape = storedShape(net, l);
+      w.push(tf.tensor2d(rng.fillNormal(new Float32Array(i * o), 0, Math.sqrt(2 / (i + o))), shape));
+      s.push(tf.zeros(shape));
     });
-    out.push(layers);
+    out.push({ w, s });
   }
   return out;
 }
 
 /**
- * Splits one head's stacked weights into the forward weights W_l and the transposes W_lᵀ the
- * backward pass needs (one transpose per layer ≥ 1).
+ * The forward weights W_l and backward transposes W_lᵀ of one head: one transpose per layer ≥ 1
+ * (layer 0 is used as stored).
  *
  * @example
  * ```ts
- * const prep = prepareHead(net, weights[0]);
+ * const prep = prepareHead(weights[0]);
  * ```
- * @param net - The head network.
- * @param stacked - The head's `[W; S]` per layer.
- * @returns The prepared weights (new tensors).
+ * @param head - The head's weights.
+ * @returns The prepared weights.
  */
-export function prepareHead(net: MemoryNet, stacked: readonly Tensor2D[]): PreparedHead {
-  const w: Tensor2D[] = [];
-  const wt: (Tensor2D | undefined)[] = [];
-  stacked.forEach((ws, l) => {
-    const [rows, cols] = storedShape(net, l);
-    const top = tf.slice(ws, [0, 0], [rows, cols]);
-    if (l === 0) {
-      w.push(top);
-      wt.push(undefined);
-    } else {
-      w.push(tf.transpose(top));
-      wt.push(top);
-    }
+export function prepareHead(head: HeadWeights): PreparedHead {
+  return {
+    w: head.w.map((t, l) => (l === 0 ? t : tf.transpose(t))),
+    wt: head.w.map((t, l) => (l === 0 ? undefined : t)),
+  };
+}
+
+/**
+ * Frees the tensors {@link prepareHead} created (not the stored weights it refers to).
+ *
+ * @example
+ * ```ts
+ * disposePrepared(prep);
+ * ```
+ * @param prep - Prepared weights.
+ */
+export function disposePrepared(prep: PreparedHead): void {
+  prep.w.forEach((t, l) => {
+    if (l > 0) t.dispose();
   });
-  return { w, wt };
 }
 
 function layerNorm(z: Tensor2D): { n: Tensor2D; inv: Tensor2D } {
@@ -245,7 +261,9 @@ export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, val
   let surpriseSq: Tensor1D | undefined;
   if (withSurprise) {
     for (let l = 0; l < net.depth; l++) {
-      const term = tf.mul<Tensor1D>(rowSq(inputs[l] as Tensor2D), rowSq(deltas[l] as Tensor2D));
+      // For l2 without norm, ‖δ_last‖² = ‖2r‖² = 4ℓ: reuse the loss.
+      const deltaSq = l === net.depth - 1 && net.loss.kind === 'l2' && !net.norm ? tf.mul(loss, 4) : rowSq(deltas[l] as Tensor2D);
+      const term = tf.mul<Tensor1D>(rowSq(inputs[l] as Tensor2D), deltaSq);
       surpriseSq = surpriseSq ? tf.add<Tensor1D>(surpriseSq, term) : term;
     }
   }
@@ -253,50 +271,61 @@ export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, val
 }
 
 /**
- * Weighted sums of per-token gradients, Σ_t W[i,t]·∇_{W_l} ℓ_t for every row i of
- * `tokenWeights`, one plain matmul per layer: layer 0 as (W ⊗ Kᵀ)·Δ_0 `[m·in × out]`, layers
- * l ≥ 1 transposed as (W ⊗ Δ_lᵀ)·A_l `[m·out × in]` — the stored orientation of
- * {@link MemoryWeights}, stacked over i.
+ * Weighted sums of per-token gradients, Σ_t w_t·∇_{W_l} ℓ_t for each weight row w of
+ * `tokenWeights`, as plain 2-D matmuls in the stored orientation of {@link HeadWeights}: layer 0
+ * as (Kᵀ ⊙ w)·Δ_0 `[in × out]`, layers l ≥ 1 as (Δ_lᵀ ⊙ w)·A_l `[out × in]`. All rows share the
+ * right operand, so the backend packs it once.
  *
  * @example
  * ```ts
- * const [g0, g1] = headGradients(net, pass, tf.ones([1, C])); // Σ_t ∇ℓ_t per layer
+ * const [[g0], [g1]] = headGradients(net, pass, [tf.ones([1, C])]); // Σ_t ∇ℓ_t per layer
  * ```
  * @param net - The head network.
  * @param pass - The keys pass.
- * @param tokenWeights - `[m × C]`.
- * @returns One `[m·rows × cols]` tensor per layer.
+ * @param tokenWeights - Weight rows, each `[1 × C]`.
+ * @returns Per layer, one gradient sum per weight row.
  */
-export function headGradients(net: MemoryNet, pass: Pick<HeadPass, 'inputs' | 'deltas'>, tokenWeights: Tensor2D): Tensor2D[] {
-  const [m, c] = tokenWeights.shape;
-  const w3 = m === 1 ? tokenWeights : tf.reshape(tokenWeights, [m, 1, c]);
-  const grads: Tensor2D[] = [];
+export function headGradients(net: MemoryNet, pass: Pick<HeadPass, 'inputs' | 'deltas'>, tokenWeights: readonly Tensor2D[]): Tensor2D[][] {
+  const grads: Tensor2D[][] = [];
   for (let l = 0; l < net.depth; l++) {
     const a = pass.inputs[l] as Tensor2D;
     const d = pass.deltas[l] as Tensor2D;
     const [left, right] = l === 0 ? [a, d] : [d, a];
     const leftT = tf.transpose(left); // [r × C]
-    const weighted = m === 1 ? tf.mul(leftT, w3) : tf.reshape(tf.mul(leftT, w3), [m * (left.shape[1] as number), c]);
-    grads.push(tf.matMul(weighted as Tensor2D, right));
+    grads.push(tokenWeights.map((w) => tf.matMul(tf.mul<Tensor2D>(leftT, w), right)));
   }
   return grads;
 }
 
+/** Per-head scalars of a chunk-end update (see {@link ChunkCoefficients}). */
+export interface UpdateScalars {
+  /** B = Π(1 − α): decay of W. */
+  readonly decay: Tensor;
+  /** b: how much of S_0 enters W. */
+  readonly carry: Tensor;
+  /** E = Π η: decay of S. */
+  readonly momentumDecay: Tensor;
+}
+
 /**
- * One layer's chunk-end `[W; S]`: `[[a, b], [0, e]]·[W; S] + [G_W; G_S]` as a single
- * `[2 × 2]·[2 × rows·cols]` matmul and an add.
+ * Chunk-end weights of one head: W' = B·W + b·S + G_W and S' = E·S + G_S per layer, where the
+ * gradient sums G already carry the −θ·coefficient weights.
  *
  * @example
  * ```ts
- * const next = mixUpdate(stacked, grad, mix); // mix = [[B, b], [0, E]]
+ * const next = applyUpdate(head, grads, { decay, carry, momentumDecay });
  * ```
- * @param stacked - `[W; S]`, `[2·rows × cols]`.
- * @param grad - `[G_W; G_S]`, same shape (already weighted by −θ·coefficients).
- * @param mix - `[2 × 2]` decay/momentum mixing matrix.
- * @returns The new `[W; S]`.
+ * @param head - Chunk-start weights.
+ * @param grads - Per layer `[G_W, G_S]` from {@link headGradients}.
+ * @param k - The head's decay scalars.
+ * @returns The new weights (new tensors).
  */
-export function mixUpdate(stacked: Tensor2D, grad: Tensor2D, mix: Tensor2D): Tensor2D {
-  const [r2, cols] = stacked.shape;
-  const flat: [number, number] = [2, (r2 / 2) * cols];
-  return tf.reshape(tf.add(tf.matMul(mix, tf.reshape(stacked, flat)), tf.reshape(grad, flat)), [r2, cols]);
+export function applyUpdate(head: HeadWeights, grads: readonly (readonly Tensor2D[])[], k: UpdateScalars): HeadWeights {
+  return {
+    w: head.w.map((w, l) => {
+      const [gw] = grads[l] as Tensor2D[];
+      return tf.addN([tf.mul<Tensor2D>(w, k.decay), tf.mul<Tensor2D>(head.s[l] as Tensor2D, k.carry), gw as Tensor2D]);
+    }),
+    s: head.s.map((s, l) => tf.add<Tensor2D>(tf.mul(s, k.momentumDecay), (grads[l] as Tensor2D[])[1] as Tensor2D)),
+  };
 }

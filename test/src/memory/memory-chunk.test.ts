@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../../src/tensor/index.js';
+import { tidy } from '../../../src/memory/tidy.js';
 import type { Tensor2D } from '../../../src/tensor/index.js';
 import { SeededRandom } from '../../../src/random/index.js';
 import {
   chunkCoefficients,
   headGradients,
   headPass,
+  headRetrieve,
   initMemoryWeights,
   memoryChunk,
   prepareHead,
   storedShape,
 } from '../../../src/memory/index.js';
-import type { Activation, ChunkGates, MemoryLoss, MemoryNet, MemoryWeights } from '../../../src/memory/index.js';
+import type { Activation, ChunkGates, HeadWeights, MemoryLoss, MemoryNet, MemoryWeights } from '../../../src/memory/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Naive reference: plain float64 JS, one token at a time, canonical W_l [in × out] orientation.
@@ -143,25 +145,21 @@ function refChunk(net: MemoryNet, heads: RefHead[], k: number[][][], v: number[]
 // Conversions between the reference and the stacked, oriented storage.
 // ---------------------------------------------------------------------------------------------
 function toRef(net: MemoryNet, weights: MemoryWeights): RefHead[] {
-  return weights.map((layers) => {
-    const W: Mat[] = [];
-    const S: Mat[] = [];
-    layers.forEach((t, l) => {
-      const [rows, cols] = storedShape(net, l);
-      const data = t.dataSync();
-      for (const [half, out] of [[0, W], [1, S]] as const) {
-        const part = data.subarray(half * rows * cols, (half + 1) * rows * cols);
-        const m = l === 0 ? mat(rows, cols) : mat(cols, rows);
-        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
-          if (l === 0) m.d[i * cols + j] = part[i * cols + j] as number;
-          else m.d[j * rows + i] = part[i * cols + j] as number;
-        }
-        out.push(m);
-      }
-    });
-    return { W, S };
-  });
+  const canon = (t: tf.Tensor2D, l: number): Mat => {
+    const [rows, cols] = storedShape(net, l);
+    const data = t.dataSync();
+    const m = l === 0 ? mat(rows, cols) : mat(cols, rows);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
+      if (l === 0) m.d[i * cols + j] = data[i * cols + j] as number;
+      else m.d[j * rows + i] = data[i * cols + j] as number;
+    }
+    return m;
+  };
+  return weights.map((head) => ({ W: head.w.map(canon), S: head.s.map(canon) }));
 }
+
+const keepHeads = (ws: MemoryWeights): HeadWeights[] => ws.map((h) => ({ w: h.w.map((t) => tf.keep(t)), s: h.s.map((t) => tf.keep(t)) }));
+const disposeHeads = (ws: MemoryWeights) => ws.forEach((h) => tf.dispose([...h.w, ...h.s]));
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;
@@ -230,7 +228,7 @@ describe.each(['wasm', 'cpu'] as const)('memoryChunk on %s', (backend) => {
       const eta = uniform(rng, H, C, 0.2, 0.95);
       const alpha = uniform(rng, H, C, 0, 0.2);
       const expected = refChunk(net, ref, k, v, q, theta, eta, alpha);
-      const got = tf.tidy(() => {
+      const got = tidy(() => {
         const t = (xs: number[][][]) => xs.map((x) => tf.tensor2d(x));
         const gates: ChunkGates = { lr: tf.tensor2d(theta), momentum: tf.tensor2d(eta), forget: tf.tensor2d(alpha) };
         const r = memoryChunk(net, weights, { keys: t(k), values: t(v), queries: t(q) }, gates);
@@ -238,7 +236,7 @@ describe.each(['wasm', 'cpu'] as const)('memoryChunk on %s', (backend) => {
           loss: r.loss.arraySync(),
           surprise: (r.surprise as tf.Tensor1D).arraySync(),
           retrievals: (r.retrievals as Tensor2D[]).map((x) => x.arraySync()),
-          weights: r.weights.map((layers) => layers.map((x) => tf.keep(x))),
+          weights: keepHeads(r.weights),
         };
       });
       expect(relErr(got.loss, expected.loss)).toBeLessThan(1e-4);
@@ -246,11 +244,11 @@ describe.each(['wasm', 'cpu'] as const)('memoryChunk on %s', (backend) => {
       expect(relErr(got.retrievals.flatMap(flat), expected.retrievals.flatMap(flat))).toBeLessThan(1e-4);
       const gotRef = toRef(net, got.weights);
       expect(relErr(flatW(gotRef), flatW(expected.heads))).toBeLessThan(1e-4);
-      weights.forEach((layers) => layers.forEach((x) => x.dispose()));
+      disposeHeads(weights);
       weights = got.weights;
       ref = expected.heads; // continue from the reference state so errors cannot compound
     }
-    weights.forEach((layers) => layers.forEach((x) => x.dispose()));
+    disposeHeads(weights);
   });
 });
 
@@ -291,13 +289,9 @@ function tfLoss(net: MemoryNet, W: tf.Tensor2D[], k: tf.Tensor2D, v: tf.Tensor2D
   }
 }
 
-/** Canonical [in × out] weights of one head (top half of each stacked layer, un-transposed). */
-function canonical(net: MemoryNet, layers: readonly tf.Tensor2D[]): tf.Tensor2D[] {
-  return layers.map((t, l) => {
-    const [rows, cols] = storedShape(net, l);
-    const top = tf.slice(t, [0, 0], [rows, cols]);
-    return l === 0 ? top : tf.transpose(top);
-  });
+/** Canonical [in × out] weights of one head. */
+function canonical(head: HeadWeights): tf.Tensor2D[] {
+  return head.w.map((t, l) => (l === 0 ? t : tf.transpose(t)));
 }
 
 describe('analytic memory gradients (wasm)', () => {
@@ -310,13 +304,13 @@ describe('analytic memory gradients (wasm)', () => {
     const C = 7;
     const rng = new SeededRandom(`grad:${JSON.stringify(overrides)}`);
     tf.tidy(() => {
-      const [layers] = initMemoryWeights(net, 1, rng) as tf.Tensor2D[][];
-      const W = canonical(net, layers as tf.Tensor2D[]);
+      const head = initMemoryWeights(net, 1, rng)[0] as HeadWeights;
+      const W = canonical(head);
       const k = tf.tensor2d(unit(randn(rng, C, net.headDim)));
       const v = tf.tensor2d(randn(rng, C, net.headDim, 0.7));
       const tw = tf.tensor2d([Array.from({ length: C }, () => rng.normal())]);
-      const pass = headPass(net, prepareHead(net, layers as tf.Tensor2D[]), k, v, true);
-      const analytic = headGradients(net, pass, tw).map((g, l) => (l === 0 ? g : tf.transpose(g)));
+      const pass = headPass(net, prepareHead(head), k, v, true);
+      const analytic = headGradients(net, pass, [tw]).map(([g], l) => (l === 0 ? (g as tf.Tensor2D) : tf.transpose(g as tf.Tensor2D)));
       const auto = tf.grads((...ws: tf.Tensor[]) => tf.sum(tf.mul(tfLoss(net, ws as tf.Tensor2D[], k, v), tw)))(W);
       analytic.forEach((g, l) => expect(relErr(g.dataSync(), (auto[l] as tf.Tensor).dataSync())).toBeLessThan(1e-4));
       const norms = Array.from({ length: C }, (_, t) => {
@@ -377,17 +371,17 @@ describe('edge gates (wasm)', () => {
     return tf.tidy(() => {
       const init = initMemoryWeights(net, H, rng);
       // Give S_0 a non-zero value where asked, so that carried momentum would show.
-      const weights = momentum === 'zero' ? init : init.map((layers) => layers.map((t) => tf.add(t, tf.mul(tf.randomNormal(t.shape, 0, 1, 'float32', 3), 0.1)) as tf.Tensor2D));
+      const weights = momentum === 'zero' ? init : init.map((h) => ({ w: h.w, s: h.s.map((t) => tf.randomNormal(t.shape, 0, 0.1, 'float32', 3) as tf.Tensor2D) }));
       const inputs = {
         keys: Array.from({ length: H }, () => tf.tensor2d(unit(randn(rng, C, net.headDim)))),
         values: Array.from({ length: H }, () => tf.tensor2d(randn(rng, C, net.headDim))),
       };
       const gates = { lr: tf.fill([H, C], theta) as tf.Tensor2D, momentum: tf.fill([H, C], eta) as tf.Tensor2D, forget: tf.fill([H, C], alpha) as tf.Tensor2D };
       const r = memoryChunk(net, weights, inputs, gates);
-      return { before: weights.map((l) => l.map((t) => t.arraySync())), after: r.weights.map((l) => l.map((t) => t.arraySync())) };
+      const arrays = (ws: MemoryWeights) => ws.map((h) => ({ w: h.w.map((t) => t.arraySync()), s: h.s.map((t) => t.arraySync()) }));
+      return { before: arrays(weights), after: arrays(r.weights) };
     });
   }
-  const half = (m: number[][], which: 0 | 1) => m.slice(which * (m.length / 2), (which + 1) * (m.length / 2));
 
   it('(d) θ = 0 freezes the memory exactly', () => {
     const { before, after } = run(0, 0.9, 0, 'zero');
@@ -396,21 +390,21 @@ describe('edge gates (wasm)', () => {
 
   it('(d) α = 1 wipes the chunk-start memory: M_C = S_C exactly', () => {
     const { before, after } = run(0.2, 0.7, 1, 'random');
-    after.forEach((layers) => layers.forEach((m) => {
-      expect(half(m, 0)).toEqual(half(m, 1));
-      expect(half(m, 0).flat().some((x) => x !== 0)).toBe(true);
+    after.forEach((head) => head.w.forEach((m, l) => {
+      expect(m).toEqual(head.s[l]);
+      expect(m.flat().some((x) => x !== 0)).toBe(true);
     }));
     expect(after).not.toEqual(before);
   });
 
   it('(d) α = 1 with θ = 0 leaves exactly zero weights, and η = 0 carries no momentum', () => {
     const wiped = run(0, 0, 1, 'random').after;
-    wiped.forEach((layers) => layers.forEach((m) => expect(m.flat().every((x) => x === 0)).toBe(true)));
+    wiped.forEach((head) => [...head.w, ...head.s].forEach((m) => expect(m.flat().every((x) => x === 0)).toBe(true)));
     const noMomentum = run(0, 0, 0, 'random');
-    noMomentum.after.forEach((layers, h) => layers.forEach((m, l) => {
-      expect(half(m, 0)).toEqual(half((noMomentum.before[h] as number[][][])[l] as number[][], 0));
-      expect(half(m, 1).flat().every((x) => x === 0)).toBe(true);
-    }));
+    noMomentum.after.forEach((head, h) => {
+      expect(head.w).toEqual(noMomentum.before[h]?.w);
+      head.s.forEach((m) => expect(m.flat().every((x) => x === 0)).toBe(true));
+    });
   });
 
   it('(d) chunk coefficients are exact 0/1 at the edges and finite everywhere', () => {
@@ -418,21 +412,109 @@ describe('edge gates (wasm)', () => {
       const lr = tf.tensor2d([[1, 1, 1, 1]]);
       const wipeAt2 = chunkCoefficients({ lr, momentum: tf.zeros([1, 4]), forget: tf.tensor2d([[0, 1, 0, 0]]) });
       const tw = wipeAt2.tokenWeights.arraySync()[0] as number[][];
-      const mix = wipeAt2.mix.arraySync()[0] as number[][];
-      expect(mix[0]?.[0]).toBe(0); // B = 0: M_0 is gone
+      const scalars = wipeAt2.scalars.arraySync()[0] as number[];
+      expect(scalars[0]).toBe(0); // B = 0: M_0 is gone
       expect(Math.abs(tw[0]?.[0] ?? 1)).toBe(0); // without momentum, token 1's update is wiped by token 2
       expect(tw[0]?.slice(1)).toEqual([-1, -1, -1]);
       // With momentum, token 1 survives the wipe through S (S_2 = η·S_1 − θ·u_2, M_2 = S_2).
       const withMomentum = chunkCoefficients({ lr, momentum: tf.fill([1, 4], 0.5) as tf.Tensor2D, forget: tf.tensor2d([[0, 1, 0, 0]]) });
-      expect(withMomentum.mix.arraySync()[0]?.[0]?.[0]).toBe(0);
+      expect(withMomentum.scalars.arraySync()[0]?.[0]).toBe(0);
       expect(withMomentum.tokenWeights.arraySync()[0]?.[0]?.[0]).toBeCloseTo(-(0.5 + 0.25 + 0.125), 6);
       const noMom = chunkCoefficients({ lr, momentum: tf.zeros([1, 4]), forget: tf.zeros([1, 4]) });
       const plain = (t: tf.Tensor) => Array.from(t.dataSync(), (x) => x + 0); // −0 → 0
       expect(plain(noMom.tokenWeights)).toEqual([-1, -1, -1, -1, 0, 0, 0, -1]);
-      expect(plain(noMom.mix)).toEqual([1, 0, 0, 0]);
-      const all = tf.concat([wipeAt2.tokenWeights.flatten(), wipeAt2.mix.flatten(), noMom.tokenWeights.flatten()]);
+      expect(plain(noMom.scalars)).toEqual([1, 0, 0]); // B = 1, b = 0, E = 0
+      const all = tf.concat([wipeAt2.tokenWeights.flatten(), wipeAt2.scalars.flatten(), noMom.tokenWeights.flatten()]);
       expect(tf.all(tf.isFinite(all)).dataSync()[0]).toBe(1);
     });
+  });
+});
+
+describe('(e) what the memory stores (wasm)', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm' });
+  });
+  const d = 32;
+  const C = 16;
+  // Equal parameter count: depth 1 is d × d; depth 2 is d × d/2 + d/2 × d.
+  const netOf = (depth: number): MemoryNet => makeNet({ headDim: d, hidden: depth === 1 ? d : d / 2, depth });
+  const unitRows = (rng: SeededRandom, n: number) => unit(randn(rng, n, d));
+
+  /** One pass of chunk updates over (keys, values) with fixed θ, no momentum, no forgetting. */
+  function write(net: MemoryNet, keys: number[][], values: number[][], lr: number, passes = 1): MemoryWeights {
+    let weights: MemoryWeights = initMemoryWeights(net, 1, new SeededRandom('init'));
+    const zeros = tf.zeros([1, C]) as tf.Tensor2D;
+    const gates = { lr: tf.fill([1, C], lr) as tf.Tensor2D, momentum: zeros, forget: zeros };
+    for (let p = 0; p < passes; p++) {
+      for (let lo = 0; lo + C <= keys.length; lo += C) {
+        const next = tidy(() =>
+          keepHeads(
+            memoryChunk(net, weights, { keys: [tf.tensor2d(keys.slice(lo, lo + C))], values: [tf.tensor2d(values.slice(lo, lo + C))] }, gates, { surprise: false })
+              .weights,
+          ),
+        );
+        disposeHeads(weights);
+        weights = next;
+      }
+    }
+    tf.dispose([zeros, gates.lr]);
+    return weights;
+  }
+
+  function retrieve(net: MemoryNet, weights: MemoryWeights, queries: number[][]): number[][] {
+    return tf.tidy(() => headRetrieve(net, prepareHead(weights[0] as HeadWeights), tf.tensor2d(queries)).arraySync());
+  }
+
+  it('recalls N random key → value pairs written once (matrix ≥ MLP at equal size)', () => {
+    const N = 16;
+    const trials = 5;
+    const recall: Record<number, number> = { 1: 0, 2: 0 };
+    for (let trial = 0; trial < trials; trial++) {
+      const rng = new SeededRandom(`pairs:${trial}`);
+      const keys = unitRows(rng, N);
+      const values = unitRows(rng, N);
+      for (const depth of [1, 2]) {
+        const net = netOf(depth);
+        const weights = write(net, keys, values, 0.3);
+        const y = retrieve(net, weights, keys);
+        y.forEach((yi, i) => {
+          const scores = values.map((v) => v.reduce((s, x, j) => s + x * (yi[j] as number), 0));
+          if (scores.indexOf(Math.max(...scores)) === i) recall[depth] = (recall[depth] as number) + 1 / (N * trials);
+        });
+        disposeHeads(weights);
+      }
+    }
+    console.log(`recall of ${N} random pairs (d = ${d}, one pass, ${trials} trials): depth 1 ${recall[1]?.toFixed(2)}, depth 2 ${recall[2]?.toFixed(2)}`);
+    expect(recall[1]).toBeGreaterThanOrEqual(0.8); // chance: 1/16
+    expect(recall[2]).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('fits a fixed non-linear function of the keys better with depth 2 than depth 1 (equal size)', () => {
+    // v = B·relu(A·k), A: 8 × d, B: d × 8, scaled to unit RMS per component.
+    const fr = new SeededRandom('function');
+    const A = randn(fr, 8, d);
+    const B = randn(fr, d, 8);
+    const f = (ks: number[][]) => {
+      const raw = ks.map((k) => {
+        const hidden = A.map((row) => Math.max(0, row.reduce((s, a, j) => s + a * (k[j] as number), 0)));
+        return B.map((row) => row.reduce((s, b, a) => s + b * (hidden[a] as number), 0));
+      });
+      const rms = Math.sqrt(raw.flat().reduce((s, x) => s + x * x, 0) / (raw.length * d));
+      return raw.map((v) => v.map((x) => x / rms / Math.sqrt(d)));
+    };
+    const stream = unitRows(new SeededRandom('stream'), 2048);
+    const heldOut = unitRows(new SeededRandom('held-out'), 256);
+    const target = f(heldOut);
+    const error: Record<number, number> = {};
+    for (const depth of [1, 2]) {
+      const net = netOf(depth);
+      const weights = write(net, stream, f(stream), 0.05, 2);
+      const y = retrieve(net, weights, heldOut);
+      error[depth] = relErr(y.flat(), target.flat()) ** 2;
+      disposeHeads(weights);
+    }
+    console.log(`held-out relative MSE on v = B·relu(A·k): depth 1 ${error[1]?.toFixed(3)}, depth 2 ${error[2]?.toFixed(3)}`);
+    expect(error[2]).toBeLessThan(0.5 * (error[1] as number));
   });
 });
 

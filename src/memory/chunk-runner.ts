@@ -1,0 +1,343 @@
+import { InputError } from '../errors/index.js';
+import { tf } from '../tensor/index.js';
+import type { Tensor, Tensor1D, Tensor2D } from '../tensor/index.js';
+import { chunkCoefficients } from './chunk-coefficients.js';
+import type { ChunkCoefficients } from './chunk-coefficients.js';
+import { allGatesFixed, chunkGates } from './gates.js';
+import type { GateParams } from './gates.js';
+import type { ResolvedMemoryOptions } from './memory-config.js';
+import { memoryNetOf } from './memory-config.js';
+import { memoryChunk, memoryOutputs } from './memory-chunk.js';
+import type { ChunkOutputs } from './memory-chunk.js';
+import { disposePrepared, layerDims, prepareHead } from './memory-net.js';
+import type { HeadWeights, MemoryNet, MemoryWeights, PreparedHead } from './memory-net.js';
+import type { StateArray } from './memory-state.js';
+import { defined, tidy } from './tidy.js';
+
+/** Per-head keys, values and queries of a run of tokens, `[m × headDim]` each. */
+export interface Features {
+  readonly keys: Tensor2D[];
+  readonly values: Tensor2D[];
+  readonly queries: Tensor2D[];
+  /** `[m × g]` vectors the data-dependent gates read (absent when no gate reads them). */
+  readonly gateSource: Tensor2D | undefined;
+}
+
+/** Raw input rows: vectors (float32, `width` values per row) or token ids (int32, width 1). */
+export type RawRows = Float32Array | Int32Array;
+
+/** Turns raw input rows (vectors or token ids) into per-head features. */
+export interface Featurizer {
+  /** Raw rows before a token that its features depend on (conv / key-summary window). */
+  readonly contextRows: number;
+  /** Values per raw row. */
+  readonly rowWidth: number;
+  /** dtype of raw rows. */
+  readonly rowDtype: 'float32' | 'int32';
+  /**
+   * Features of the rows after the first `contextCount` (context only, at most `contextRows`;
+   * fewer means the stream starts there and the missing rows count as zero). `rows` is
+   * `[contextCount + m, rowWidth]` (float32) or `[contextCount + m]` (int32). Synchronous tf ops;
+   * called inside `tf.tidy`.
+   */
+  featurize(rows: Tensor, contextCount: number): Features;
+}
+
+/** Which per-token outputs to compute. */
+export interface Wanted {
+  readonly retrievals: boolean;
+  readonly loss: boolean;
+  readonly surprise: boolean;
+}
+
+/** Per-token outputs of one run, owned by the caller. */
+export interface RunOutputs {
+  /** Retrievals of all heads side by side, `[n × heads·headDim]`. */
+  readonly retrievals?: Tensor2D;
+  readonly loss?: Tensor1D;
+  readonly surprise?: Tensor1D;
+}
+
+function disposeHeads(weights: MemoryWeights | undefined): void {
+  for (const head of weights ?? []) tf.dispose([...head.w, ...head.s]);
+}
+
+function disposeAllPrepared(prepared: readonly PreparedHead[] | undefined): void {
+  for (const prep of prepared ?? []) disposePrepared(prep);
+}
+
+function concatRows(parts: RawRows[], like: RawRows): RawRows {
+  const out = like instanceof Int32Array ? new Int32Array(parts.reduce((n, p) => n + p.length, 0)) : new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * The streaming engine behind {@link NeuralMemory} and {@link TokenMemory}: feeds any number of
+ * tokens per call through chunks of exactly `chunkSize`, so that one call and many calls split
+ * anywhere give the same results.
+ *
+ * A token's outputs only need the weights at the start of its chunk, so they are emitted at
+ * once. The raw rows of a partial chunk stay pending (plain typed arrays); when a later call fills
+ * the chunk, its features are recomputed together with the new rows and the update is applied.
+ * The raw rows just before the pending chunk are kept as context for causal windows. Every chunk
+ * is built as its own small tensor from the typed arrays (slicing big tensors is slow on WASM,
+ * where a slice copies its whole input). A call's state change is committed only when the whole
+ * call succeeded.
+ */
+export class ChunkRunner {
+  private readonly net: MemoryNet;
+  private weights: MemoryWeights;
+  private prepared: PreparedHead[] | undefined;
+  private context: RawRows;
+  private pending: RawRows;
+  private fixedCoefficients: ChunkCoefficients | undefined;
+  private seen = 0;
+  private applied = 0;
+
+  constructor(
+    private readonly options: ResolvedMemoryOptions,
+    private readonly featurizer: Featurizer,
+    weights: MemoryWeights,
+    private readonly gateParams: GateParams | undefined,
+  ) {
+    this.net = memoryNetOf(options);
+    this.weights = weights;
+    this.context = this.empty();
+    this.pending = this.empty();
+  }
+
+  private empty(): RawRows {
+    return this.featurizer.rowDtype === 'int32' ? new Int32Array(0) : new Float32Array(0);
+  }
+
+  /** Tokens absorbed so far, including pending ones. */
+  get tokensSeen(): number {
+    return this.seen;
+  }
+
+  /** Chunk updates applied so far. */
+  get chunksApplied(): number {
+    return this.applied;
+  }
+
+  private coefficients(source: Tensor2D | undefined): ChunkCoefficients {
+    const c = this.options.chunkSize;
+    if (!allGatesFixed(this.options)) return chunkCoefficients(chunkGates(this.options, this.gateParams, source, c));
+    if (!this.fixedCoefficients) {
+      this.fixedCoefficients = tidy(() => {
+        const k = chunkCoefficients(chunkGates(this.options, undefined, undefined, c));
+        return { tokenWeights: tf.keep(k.tokenWeights), scalars: tf.keep(k.scalars) };
+      });
+    }
+    return this.fixedCoefficients;
+  }
+
+  private tensorOf(rows: RawRows): Tensor {
+    const w = this.featurizer.rowWidth;
+    return rows instanceof Int32Array ? tf.tensor1d(rows, 'int32') : tf.tensor2d(rows, [rows.length / w, w]);
+  }
+
+  /**
+   * Processes `input` (raw rows, row-major) and returns the requested per-token outputs.
+   * Synchronous; the returned tensors belong to the caller.
+   */
+  run(input: RawRows, want: Wanted): RunOutputs {
+    const w = this.featurizer.rowWidth;
+    const kappa = this.featurizer.contextRows;
+    const c = this.options.chunkSize;
+    const n = input.length / w;
+    if (n === 0) return tidy(() => this.assemble([], want));
+    const p = this.pending.length / w;
+    const total = p + n;
+    const full = Math.floor(total / c);
+    // seq = pending ++ input; history = context ++ seq (context rows precede seq row 0).
+    const seq = p > 0 ? concatRows([this.pending, input], input) : input;
+    const ctxRows = this.context.length / w;
+    const history = ctxRows > 0 ? concatRows([this.context, seq], input) : seq;
+    /** History rows [max(0, start − κ), end) of seq rows [start, end): context + rows. */
+    const window = (start: number, end: number): [RawRows, number] => {
+      const from = Math.max(0, ctxRows + start - kappa);
+      return [history.subarray(from * w, (ctxRows + end) * w), ctxRows + start - from];
+    };
+    let weights = this.weights;
+    let prepared = this.prepared;
+    const pieces: ChunkOutputs[] = [];
+    let out: RunOutputs = {};
+    try {
+      prepared ??= tidy(() => weights.map((head) => prepareHead(head)));
+      for (let k = 0; k < full; k++) {
+        const skip = Math.max(0, p - k * c); // rows emitted by an earlier call
+        const [raw, ctx] = window(k * c, (k + 1) * c);
+        const prep: readonly PreparedHead[] = prepared;
+        const chunkWeights = weights;
+        const step = tidy(() => {
+          const f = this.featurizer.featurize(this.tensorOf(raw), ctx);
+          const r = memoryChunk(this.net, chunkWeights, { ...f, queries: want.retrievals ? f.queries : undefined }, this.coefficients(f.gateSource), {
+            prepared: prep,
+            surprise: want.surprise,
+          });
+          const trim = <T extends Tensor>(t: T | undefined) => (t && skip > 0 ? (tf.slice(t, skip, c - skip) as T) : t);
+          return {
+            weights: r.weights as HeadWeights[],
+            prepared: r.weights.map((head) => prepareHead(head)),
+            out: { retrievals: r.retrievals?.map(trim) as Tensor2D[] | undefined, loss: trim(r.loss) as Tensor1D, surprise: trim(r.surprise) },
+          };
+        });
+        if (weights !== this.weights) disposeHeads(weights);
+        if (prepared !== this.prepared) disposeAllPrepared(prepared);
+        weights = step.weights;
+        prepared = step.prepared;
+        pieces.push(step.out);
+      }
+      if (Math.max(full * c, p) < total) {
+        const [raw, ctx] = window(Math.max(full * c, p), total);
+        const prep: readonly PreparedHead[] = prepared;
+        const chunkWeights = weights;
+        pieces.push(
+          tidy(() => {
+            const f = this.featurizer.featurize(this.tensorOf(raw), ctx);
+            return memoryOutputs(this.net, chunkWeights, { ...f, queries: want.retrievals ? f.queries : undefined }, { prepared: prep, surprise: want.surprise });
+          }),
+        );
+      }
+      out = tidy(() => this.assemble(pieces, want));
+      // Commit: weights, buffers, counters.
+      const done = full * c;
+      const [ctxNew] = window(done, done);
+      if (weights !== this.weights) disposeHeads(this.weights);
+      if (prepared !== this.prepared) disposeAllPrepared(this.prepared);
+      this.weights = weights;
+      this.prepared = prepared;
+      this.context = ctxNew.slice();
+      this.pending = seq.slice(done * w);
+      this.seen += n;
+      this.applied += full;
+      return out;
+    } catch (e) {
+      tf.dispose([out.retrievals, out.loss, out.surprise].filter(defined));
+      if (weights !== this.weights) disposeHeads(weights);
+      if (prepared !== this.prepared) disposeAllPrepared(prepared);
+      throw e;
+    } finally {
+      // Pieces not passed on as outputs (a single piece is passed on as is).
+      const kept = new Set<Tensor>([out.retrievals, out.loss, out.surprise].filter(defined));
+      for (const piece of pieces) {
+        tf.dispose([...(piece.retrievals ?? []), piece.loss, piece.surprise].filter(defined).filter((t) => !kept.has(t)));
+      }
+    }
+  }
+
+  private assemble(pieces: ChunkOutputs[], want: Wanted): RunOutputs {
+    if (pieces.length === 0) {
+      const width = this.options.heads * this.options.headDim;
+      pieces = [{ retrievals: [tf.zeros([0, width]) as Tensor2D], loss: tf.zeros([0]) as Tensor1D, surprise: tf.zeros([0]) as Tensor1D }];
+    }
+    const cat = <T extends Tensor>(ts: T[], axis = 0): T => (ts.length === 1 ? (ts[0] as T) : (tf.concat(ts, axis) as T));
+    return {
+      ...(want.retrievals ? { retrievals: cat(pieces.map((p) => cat(p.retrievals as Tensor2D[], 1))) } : {}),
+      ...(want.loss ? { loss: cat(pieces.map((p) => p.loss)) } : {}),
+      ...(want.surprise ? { surprise: cat(pieces.map((p) => p.surprise as Tensor1D)) } : {}),
+    };
+  }
+
+  /**
+   * Copies of the memory and stream buffers as named plain arrays (weights in canonical
+   * `[in × out]` orientation). Captured synchronously, so later calls do not change the result.
+   */
+  async exportArrays(): Promise<{ arrays: StateArray[]; tokensSeen: number; chunksApplied: number }> {
+    const named = tidy(() => {
+      const list: { name: string; tensor: Tensor }[] = [];
+      this.weights.forEach((head, h) =>
+        head.w.forEach((wt, l) => {
+          for (const [what, t] of [['weight', wt], ['momentum', head.s[l] as Tensor2D]] as const) {
+            list.push({ name: `h${h}.l${l}.${what}`, tensor: tf.keep(l === 0 ? tf.clone(t) : tf.transpose(t)) });
+          }
+        }),
+      );
+      return list;
+    });
+    const w = this.featurizer.rowWidth;
+    const shapeOf = (rows: RawRows) => (rows instanceof Int32Array ? [rows.length] : [rows.length / w, w]);
+    const buffers: StateArray[] = [
+      { name: 'pending', shape: shapeOf(this.pending), dtype: this.featurizer.rowDtype, data: this.pending.slice() },
+      { name: 'context', shape: shapeOf(this.context), dtype: this.featurizer.rowDtype, data: this.context.slice() },
+    ];
+    const tokensSeen = this.seen;
+    const chunksApplied = this.applied;
+    try {
+      const arrays: StateArray[] = [];
+      for (const { name, tensor } of named) {
+        arrays.push({ name, shape: [...tensor.shape], dtype: 'float32', data: (await tensor.data()) as Float32Array });
+      }
+      return { arrays: [...arrays, ...buffers], tokensSeen, chunksApplied };
+    } finally {
+      tf.dispose(named.map((x) => x.tensor));
+    }
+  }
+
+  /**
+   * Replaces the memory, buffers and counters with those of an export.
+   *
+   * @throws {@link InputError} `ERR_MEMORY_STATE` when an array is missing or misshapen.
+   */
+  importArrays(arrays: readonly StateArray[], tokensSeen: number, chunksApplied: number): void {
+    const byName = new Map(arrays.map((a) => [a.name, a]));
+    const w = this.featurizer.rowWidth;
+    const dtype = this.featurizer.rowDtype;
+    const need = (name: string, shape: readonly number[] | undefined, kind: 'float32' | 'int32', maxRows = Infinity): StateArray => {
+      const a = byName.get(name);
+      const rowShape = kind === 'int32' ? [] : [w];
+      const okShape =
+        a !== undefined &&
+        a.dtype === kind &&
+        (kind === 'int32' ? a.data instanceof Int32Array : a.data instanceof Float32Array) &&
+        (shape
+          ? a.shape.length === shape.length && a.shape.every((d, i) => d === shape[i])
+          : a.shape.length === 1 + rowShape.length && Number.isInteger(a.shape[0]) && (a.shape[0] as number) <= maxRows && a.shape.slice(1).every((d, i) => d === rowShape[i])) &&
+        a.data.length === a.shape.reduce((x, y) => x * y, 1);
+      if (!okShape) {
+        const expected = shape ? `[${shape.join(', ')}]` : `[≤ ${maxRows}${kind === 'int32' ? '' : `, ${w}`}]`;
+        throw new InputError('ERR_MEMORY_STATE', `memory state array "${name}" is missing or not ${kind} of shape ${expected}`);
+      }
+      return a;
+    };
+    const pending = need('pending', undefined, dtype, this.options.chunkSize - 1);
+    const context = need('context', undefined, dtype, this.featurizer.contextRows);
+    const dims = layerDims(this.net);
+    const heads = Array.from({ length: this.options.heads }, (_, h) =>
+      dims.map(([i, o], l) => [need(`h${h}.l${l}.weight`, [i, o], 'float32'), need(`h${h}.l${l}.momentum`, [i, o], 'float32')] as const),
+    );
+    const weights = tidy(() =>
+      heads.map((layers): HeadWeights => {
+        const stored = (a: StateArray, l: number) => {
+          const t = tf.tensor2d(a.data as Float32Array, [a.shape[0] as number, a.shape[1] as number]);
+          return l === 0 ? t : tf.transpose(t);
+        };
+        return { w: layers.map(([wa], l) => stored(wa, l)), s: layers.map(([, sa], l) => stored(sa, l)) };
+      }),
+    );
+    disposeHeads(this.weights);
+    disposeAllPrepared(this.prepared);
+    this.weights = weights;
+    this.prepared = undefined;
+    this.context = context.data.slice();
+    this.pending = pending.data.slice();
+    this.seen = tokensSeen;
+    this.applied = chunksApplied;
+  }
+
+  /** Frees every tensor the runner holds (not the gate parameters, which the owner passed in). */
+  dispose(): void {
+    disposeHeads(this.weights);
+    disposeAllPrepared(this.prepared);
+    if (this.fixedCoefficients) tf.dispose([this.fixedCoefficients.tokenWeights, this.fixedCoefficients.scalars]);
+    this.weights = [];
+    this.prepared = undefined;
+    this.fixedCoefficients = undefined;
+  }
+}

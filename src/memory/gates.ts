@@ -1,0 +1,87 @@
+import { tf } from '../tensor/index.js';
+import type { Tensor1D, Tensor2D } from '../tensor/index.js';
+import type { SeededRandom } from '../random/index.js';
+import type { ChunkGates } from './chunk-coefficients.js';
+import type { ResolvedGate, ResolvedMemoryOptions } from './memory-config.js';
+
+/** Which gate, in the order their projection columns are laid out. */
+const GATE_NAMES = ['lr', 'momentum', 'forget'] as const;
+type GateName = (typeof GATE_NAMES)[number];
+
+/** Projection of the data-dependent gates: `sigmoid(x·weight + bias)`, H columns per gate. */
+export interface GateParams {
+  /** `[inputDim × (gates·heads)]`. */
+  readonly weight: Tensor2D;
+  /** `[gates·heads]`. */
+  readonly bias: Tensor1D;
+  /** The data-dependent gates, in column-block order. */
+  readonly gates: readonly GateName[];
+}
+
+function gateOf(o: ResolvedMemoryOptions, name: GateName): ResolvedGate {
+  return name === 'lr' ? o.learningRate : name === 'momentum' ? o.momentum : o.forget;
+}
+
+/** Whether every gate is fixed (then a chunk's coefficients never change). */
+export function allGatesFixed(o: ResolvedMemoryOptions): boolean {
+  return GATE_NAMES.every((n) => gateOf(o, n).kind === 'fixed');
+}
+
+/**
+ * Seeded projection for the data-dependent gates: weights N(0, 1/inputDim), biases at the logit
+ * of each gate's `init` (of init / maxLearningRate for θ). `undefined` when every gate is fixed.
+ *
+ * @example
+ * ```ts
+ * const params = initGateParams(options, 64, rng.fork());
+ * ```
+ * @param o - Resolved memory options.
+ * @param inputDim - Width of the vectors the gates read.
+ * @param rng - Source of the weights.
+ * @returns New tensors, or `undefined`.
+ */
+export function initGateParams(o: ResolvedMemoryOptions, inputDim: number, rng: SeededRandom): GateParams | undefined {
+  const gates = GATE_NAMES.filter((n) => gateOf(o, n).kind === 'data');
+  if (gates.length === 0) return undefined;
+  const cols = gates.length * o.heads;
+  const weight = rng.fillNormal(new Float32Array(inputDim * cols), 0, 1 / Math.sqrt(inputDim));
+  const bias = new Float32Array(cols);
+  gates.forEach((name, g) => {
+    const gate = gateOf(o, name);
+    const p = gate.kind === 'data' ? gate.init / (name === 'lr' ? o.maxLearningRate : 1) : 0.5;
+    bias.fill(Math.log(p / (1 - p)), g * o.heads, (g + 1) * o.heads);
+  });
+  return { weight: tf.tensor2d(weight, [inputDim, cols]), bias: tf.tensor1d(bias), gates };
+}
+
+/**
+ * θ, η, α of C tokens, `[heads × C]` each: fixed values, or the sigmoid of the gate projection of
+ * each token's source vector (of the chunk's mean source with `gateGranularity: 'chunk'`).
+ *
+ * @example
+ * ```ts
+ * const gates = chunkGates(options, params, sourceRows, 64);
+ * ```
+ * @param o - Resolved memory options.
+ * @param params - Gate projection (needed when a gate is data-dependent).
+ * @param source - `[C × inputDim]` gate inputs (needed when a gate is data-dependent).
+ * @param c - Tokens in the chunk.
+ * @returns The gates (new tensors).
+ */
+export function chunkGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number): ChunkGates {
+  const h = o.heads;
+  let data: Tensor2D | undefined;
+  if (params && source) {
+    const x = o.gateGranularity === 'chunk' ? tf.mean(source, 0, true) : source;
+    data = tf.transpose(tf.sigmoid(tf.add(tf.matMul(x, params.weight), params.bias))) as Tensor2D; // [G·H × rows]
+  }
+  const make = (name: GateName): Tensor2D => {
+    const gate = gateOf(o, name);
+    if (gate.kind === 'fixed') return tf.fill([h, c], gate.value) as Tensor2D;
+    const g = (params as GateParams).gates.indexOf(name);
+    let rows = tf.slice(data as Tensor2D, [g * h, 0], [h, -1]);
+    if (rows.shape[1] !== c) rows = tf.broadcastTo(rows, [h, c]);
+    return name === 'lr' ? tf.mul(rows, o.maxLearningRate) : rows;
+  };
+  return { lr: make('lr'), momentum: make('momentum'), forget: make('forget') };
+}

@@ -1,0 +1,44 @@
+import type { ResolvedNeuralMemoryConfig } from './neural-memory-config.js';
+import type { ResolvedTokenMemoryConfig } from './token-memory-config.js';
+
+/** One named array of a {@link MemoryState}. */
+export interface StateArray {
+  /** e.g. `h0.l1.weight`, `pending`. */
+  readonly name: string;
+  /** Row-major shape. */
+  readonly shape: readonly number[];
+  /** `float32` for weights and vectors, `int32` for token ids. */
+  readonly dtype: 'float32' | 'int32';
+  /** The values (owned by the state; copy before mutating). */
+  readonly data: Float32Array | Int32Array;
+}
+
+/**
+ * Everything a memory needs to continue a stream exactly where it stopped, as plain typed
+ * arrays: import it into a memory of the same configuration and continue, and the results equal
+ * an uninterrupted run.
+ *
+ * Arrays: per head h and layer l the memory weight and its momentum in the canonical
+ * `[in × out]` orientation (`h{h}.l{l}.weight`, `h{h}.l{l}.momentum`); `pending`, the raw inputs of
+ * the partial chunk not yet applied (`[p × dim]` vectors or `[p]` token ids); `context`, the raw
+ * inputs just before it that the causal convolution / key summary still reads. Parameters that
+ * are a function of the configuration (projections, embeddings, from `config.seed`) are not stored.
+ */
+export interface MemoryState {
+  /** Format tag. */
+  readonly format: 'titans-stream.memory-state';
+  /** Format version. */
+  readonly version: 1;
+  /** Which class wrote it. */
+  readonly kind: 'neural-memory' | 'token-memory';
+  /** The resolved configuration. */
+  readonly config: ResolvedNeuralMemoryConfig | ResolvedTokenMemoryConfig;
+  /** {@link configFingerprint} of `config`. */
+  readonly fingerprint: string;
+  /** Tokens (input rows) absorbed, including the pending ones. */
+  readonly tokensSeen: number;
+  /** Chunk updates applied. */
+  readonly chunksApplied: number;
+  /** Weights, momentum and stream buffers. */
+  readonly arrays: readonly StateArray[];
+}
