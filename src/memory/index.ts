@@ -18,7 +18,7 @@ export type { Features, RawRows } from './chunk-runner.js';
 export { splitHeads } from './split-heads.js';
 export { resolveNeuralMemoryConfig } from './neural-memory-config.js';
 export type { NeuralMemoryConfig, ResolvedNeuralMemoryConfig } from './neural-memory-config.js';
-export { initNeuralMemoryParams, neuralMemoryFeatures, normalizeRows } from './neural-memory-features.js';
+export { initNeuralMemoryParams, neuralMemoryFeatures, neuralMemoryParamTensors, normalizeRows } from './neural-memory-features.js';
 export type { NeuralMemoryParams } from './neural-memory-features.js';
 export { NeuralMemory } from './neural-memory.js';
 export type { NeuralMemoryOutputs, NeuralMemoryProcessOptions, NeuralMemoryResult, NeuralMemoryTensors } from './neural-memory.js';

@@ -1,20 +1,19 @@
 import { tf } from '../tensor/index.js';
-import type { Tensor, Tensor2D, Tensor3D } from '../tensor/index.js';
+import type { Tensor, Tensor2D } from '../tensor/index.js';
 import type { SeededRandom } from '../random/index.js';
 import type { Features } from './chunk-runner.js';
 import type { ResolvedNeuralMemoryConfig } from './neural-memory-config.js';
-import { splitHeads } from './split-heads.js';
 
 /** The fixed (outer-loop) parameters of a {@link NeuralMemory}: projections and convolutions. */
 export interface NeuralMemoryParams {
-  /** `[dim × 2·heads·headDim]`: key projections of all heads, then query projections of all heads. */
-  readonly keyQueryProjection: Tensor2D;
-  /** `[dim × heads·headDim]`: value projections of all heads. */
-  readonly valueProjection: Tensor2D;
-  /** `[convKernel × 2·heads·headDim]` depthwise kernel over key/query projections (oldest tap first), when `convKernel > 0`. */
-  readonly keyQueryConv: Tensor2D | undefined;
-  /** `[convKernel × heads·headDim]` depthwise kernel over value projections, when `convKernel > 0`. */
-  readonly valueConv: Tensor2D | undefined;
+  /** Per head `[dim × headDim]` key projection. */
+  readonly keyProjections: readonly Tensor2D[];
+  /** Per head `[dim × headDim]` value projection. */
+  readonly valueProjections: readonly Tensor2D[];
+  /** Per head `[dim × headDim]` query projection. */
+  readonly queryProjections: readonly Tensor2D[];
+  /** Per head `[convKernel × headDim]` depthwise kernels (oldest tap first) of keys, values and queries, when `convKernel > 0`. */
+  readonly convs: { readonly keys: readonly Tensor2D[]; readonly values: readonly Tensor2D[]; readonly queries: readonly Tensor2D[] } | undefined;
   /** `[heads·headDim × dim]` output projection of the concatenated retrievals. */
   readonly outProjection: Tensor2D;
 }
@@ -22,7 +21,9 @@ export interface NeuralMemoryParams {
 const EPS = 1e-6;
 
 /**
- * Seeded parameters: projections N(0, 1/fan-in), convolution taps U(−1/√K, 1/√K).
+ * Seeded parameters: projections N(0, 1/fan-in), convolution taps U(−1/√K, 1/√K). Per-head
+ * projections (rather than one wide one) give each head's features as their own tensors, with no
+ * split afterwards (a split on WASM copies its whole input once per part).
  *
  * @example
  * ```ts
@@ -33,24 +34,26 @@ const EPS = 1e-6;
  * @returns New tensors (the caller owns them).
  */
 export function initNeuralMemoryParams(config: ResolvedNeuralMemoryConfig, rng: SeededRandom): NeuralMemoryParams {
-  const width = config.heads * config.headDim;
+  const { dim, heads, headDim, convKernel: k } = config;
   const normal = (rows: number, cols: number, std: number) => tf.tensor2d(rng.fillNormal(new Float32Array(rows * cols), 0, std), [rows, cols]);
-  const taps = (cols: number) => {
-    const k = config.convKernel;
-    const data = new Float32Array(k * cols);
+  const perHead = (make: () => Tensor2D) => Array.from({ length: heads }, make);
+  const projection = () => normal(dim, headDim, 1 / Math.sqrt(dim));
+  const taps = () => {
+    const data = new Float32Array(k * headDim);
     for (let i = 0; i < data.length; i++) data[i] = (2 * rng.next() - 1) / Math.sqrt(k);
-    return tf.tensor2d(data, [k, cols]);
+    return tf.tensor2d(data, [k, headDim]);
   };
-  const keyQueryProjection = normal(config.dim, 2 * width, 1 / Math.sqrt(config.dim));
-  const valueProjection = normal(config.dim, width, 1 / Math.sqrt(config.dim));
-  const conv = config.convKernel > 0;
-  return {
-    keyQueryProjection,
-    valueProjection,
-    keyQueryConv: conv ? taps(2 * width) : undefined,
-    valueConv: conv ? taps(width) : undefined,
-    outProjection: normal(width, config.dim, 1 / Math.sqrt(width)),
-  };
+  const keyProjections = perHead(projection);
+  const valueProjections = perHead(projection);
+  const queryProjections = perHead(projection);
+  const convs = k > 0 ? { keys: perHead(taps), values: perHead(taps), queries: perHead(taps) } : undefined;
+  return { keyProjections, valueProjections, queryProjections, convs, outProjection: normal(heads * headDim, dim, 1 / Math.sqrt(heads * headDim)) };
+}
+
+/** Every tensor of a {@link NeuralMemoryParams}. */
+export function neuralMemoryParamTensors(p: NeuralMemoryParams): Tensor2D[] {
+  const convs = p.convs ? [...p.convs.keys, ...p.convs.values, ...p.convs.queries] : [];
+  return [...p.keyProjections, ...p.valueProjections, ...p.queryProjections, ...convs, p.outProjection];
 }
 
 /**
@@ -79,16 +82,10 @@ function causalConv(p: Tensor2D, taps: Tensor2D, contextCount: number, m: number
   return tf.reshape(tf.depthwiseConv2d(tf.reshape(padded, [1, m + k - 1, 1, width]) as tf.Tensor4D, filter, 1, 'valid'), [m, width]);
 }
 
-/** `[m × n·d]` → n tensors `[m × d]`. */
-function blocks(t: Tensor2D, n: number, d: number): Tensor2D[] {
-  if (n === 1) return [t];
-  return splitHeads(tf.transpose(tf.reshape(t, [t.shape[0], n, d]), [1, 0, 2]) as Tensor3D);
-}
-
 /**
  * Per-head keys, values and queries of a {@link NeuralMemory}: optional robust input norm,
- * projections, optional causal depthwise convolution (missing context rows count as zero),
- * SiLU, and L2-normalised keys and queries. Pure tf ops (differentiable in the parameters).
+ * per-head projections, optional causal depthwise convolution (missing context rows count as
+ * zero), SiLU, and L2-normalised keys and queries. Pure tf ops (differentiable in the parameters).
  *
  * @example
  * ```ts
@@ -101,26 +98,20 @@ function blocks(t: Tensor2D, n: number, d: number): Tensor2D[] {
  * @returns Features of the last m rows; `gateSource` is the (normalised) input.
  */
 export function neuralMemoryFeatures(config: ResolvedNeuralMemoryConfig, params: NeuralMemoryParams, rows: Tensor, contextCount: number): Features {
-  const h = config.heads;
-  const d = config.headDim;
   const x = config.normalizeInput ? normalizeRows(rows as Tensor2D) : (rows as Tensor2D);
   const m = (rows.shape[0] as number) - contextCount;
   const own = contextCount > 0 ? (tf.slice(x, contextCount, m) as Tensor2D) : x;
-  const project = (w: Tensor2D, taps: Tensor2D | undefined): Tensor2D => {
+  const feature = (w: Tensor2D, taps: Tensor2D | undefined, unit: boolean): Tensor2D => {
     const p: Tensor2D = tf.matMul(taps ? x : own, w);
     const c = taps ? causalConv(p, taps, contextCount, m) : p;
-    return tf.mul<Tensor2D>(c, tf.sigmoid(c));
+    const a = tf.mul<Tensor2D>(c, tf.sigmoid(c));
+    return unit ? tf.mul(a, tf.rsqrt(tf.add(tf.sum(tf.square(a), 1, true), EPS))) : a;
   };
-  let kq = project(params.keyQueryProjection, params.keyQueryConv);
-  if (config.normalizeQueryKey) {
-    const b = tf.reshape(kq, [m, 2 * h, d]);
-    kq = tf.reshape(tf.mul(b, tf.rsqrt(tf.add(tf.sum(tf.square(b), 2, true), EPS))), [m, 2 * h * d]);
-  }
-  const kqHeads = blocks(kq, 2 * h, d);
+  const unit = config.normalizeQueryKey;
   return {
-    keys: kqHeads.slice(0, h),
-    values: blocks(project(params.valueProjection, params.valueConv), h, d),
-    queries: kqHeads.slice(h),
+    keys: params.keyProjections.map((w, h) => feature(w, params.convs?.keys[h], unit)),
+    values: params.valueProjections.map((w, h) => feature(w, params.convs?.values[h], false)),
+    queries: params.queryProjections.map((w, h) => feature(w, params.convs?.queries[h], unit)),
     gateSource: own,
   };
 }

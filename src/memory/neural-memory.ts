@@ -12,7 +12,7 @@ import { initMemoryWeights } from './memory-net.js';
 import type { MemoryState } from './memory-state.js';
 import { resolveNeuralMemoryConfig } from './neural-memory-config.js';
 import type { NeuralMemoryConfig, ResolvedNeuralMemoryConfig } from './neural-memory-config.js';
-import { initNeuralMemoryParams, neuralMemoryFeatures } from './neural-memory-features.js';
+import { initNeuralMemoryParams, neuralMemoryFeatures, neuralMemoryParamTensors } from './neural-memory-features.js';
 import type { NeuralMemoryParams } from './neural-memory-features.js';
 
 /** Which per-token outputs {@link NeuralMemory.process} returns (default: all). */
@@ -196,8 +196,7 @@ export class NeuralMemory extends MemoryBase<ResolvedNeuralMemoryConfig> {
   }
 
   protected override disposeParams(): void {
-    const p = this.params;
-    tf.dispose([p.keyQueryProjection, p.valueProjection, p.outProjection, p.keyQueryConv, p.valueConv].filter(defined));
+    tf.dispose(neuralMemoryParamTensors(this.params));
     if (this.gateParams) tf.dispose([this.gateParams.weight, this.gateParams.bias]);
   }
 }
