@@ -9,3 +9,5 @@ export { toAsyncIterable, type ToAsyncIterableOptions } from './to-async-iterabl
 export { fromAsyncOperator, DEFAULT_BRIDGE_CAPACITY, type BridgeOptions } from './from-async-operator.js';
 export { tokenize, type TokenizeOperatorOptions } from './tokenize.js';
 export { chunkTokens, type ChunkTokensOperatorOptions } from './chunk-tokens.js';
+export { neuralMemory, type NeuralMemoryOperatorOptions } from './neural-memory.js';
+export { surpriseAlerts, type SurpriseAlertsOperatorOptions } from './surprise-alerts.js';

@@ -7,3 +7,4 @@ export { DirectorySnapshotStore, type DirectorySnapshotStoreOptions, type Snapsh
 export { writeFileAtomic } from './atomic-write-file.js';
 export { fsyncDirectory } from './fsync-directory.js';
 export { encodeSnapshotKey, snapshotFileName, parseSnapshotFileName } from './snapshot-file-name.js';
+export { DirectoryMemoryStore, type DirectoryMemoryStoreOptions } from './directory-memory-store.js';

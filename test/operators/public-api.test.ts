@@ -13,9 +13,9 @@ describe('operators/ public surface', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('exports the bridges, the adapter, the gate and one RxJS operator per async pipeline operator', () => {
+  it('exports the bridges, the adapter, the gate and the RxJS Titans operators (snapshots come from the neuralMemory option)', () => {
     expect(Object.keys(operators).sort()).toEqual(
-      ['DEFAULT_BRIDGE_CAPACITY', 'chunkTokens', 'createBackpressure', 'fromAsyncIterable', 'fromAsyncOperator', 'toAsyncIterable', 'tokenize'].sort(),
+      ['DEFAULT_BRIDGE_CAPACITY', 'chunkTokens', 'createBackpressure', 'fromAsyncIterable', 'fromAsyncOperator', 'neuralMemory', 'surpriseAlerts', 'toAsyncIterable', 'tokenize'].sort(),
     );
   });
 });
