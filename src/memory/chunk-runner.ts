@@ -3,7 +3,7 @@ import { tf } from '../tensor/index.js';
 import type { Tensor, Tensor1D, Tensor2D } from '../tensor/index.js';
 import { chunkCoefficients } from './chunk-coefficients.js';
 import type { ChunkCoefficients } from './chunk-coefficients.js';
-import { allGatesFixed, chunkGates } from './gates.js';
+import { allGatesFixed, chunkGates, chunkLogGates } from './gates.js';
 import type { GateParams } from './gates.js';
 import type { ResolvedMemoryOptions } from './memory-config.js';
 import { memoryNetOf } from './memory-config.js';
@@ -127,7 +127,7 @@ export class ChunkRunner {
 
   private coefficients(source: Tensor2D | undefined): ChunkCoefficients {
     const c = this.options.chunkSize;
-    if (!allGatesFixed(this.options)) return chunkCoefficients(chunkGates(this.options, this.gateParams, source, c));
+    if (!allGatesFixed(this.options)) return chunkCoefficients(chunkLogGates(this.options, this.gateParams, source, c));
     if (!this.fixedCoefficients) {
       this.fixedCoefficients = tidy(() => {
         const k = chunkCoefficients(chunkGates(this.options, undefined, undefined, c));

@@ -54,6 +54,43 @@ export function initGateParams(o: ResolvedMemoryOptions, inputDim: number, rng: 
   return { weight: tf.tensor2d(weight, [inputDim, cols]), bias: tf.tensor1d(bias), gates };
 }
 
+/** `[G·H × rows]` gate logits x·w + b (of the chunk mean with per-chunk gates). */
+function gateLogits(o: ResolvedMemoryOptions, params: GateParams, source: Tensor2D): Tensor2D {
+  const x = o.gateGranularity === 'chunk' ? tf.mean(source, 0, true) : source;
+  return tf.transpose(tf.add(tf.matMul(x, params.weight), params.bias)) as Tensor2D;
+}
+
+/** Rows of gate `g` of the logits, broadcast to `[heads × c]`. */
+function gateRows(logits: Tensor2D, g: number, h: number, c: number): Tensor2D {
+  const rows = tf.slice(logits, [g * h, 0], [h, -1]);
+  return rows.shape[1] === c ? rows : tf.broadcastTo(rows, [h, c]);
+}
+
+/**
+ * Like {@link chunkGates}, but η and α as log η and log(1 − α): for data-dependent gates these are
+ * log σ(z) and log σ(−z), exact and finite even where σ(z) rounds to 1 — and fewer ops.
+ *
+ * @example
+ * ```ts
+ * const coefficients = chunkCoefficients(chunkLogGates(options, params, sourceRows, 64));
+ * ```
+ * @param o - Resolved memory options.
+ * @param params - Gate projection (needed when a gate is data-dependent).
+ * @param source - `[C × inputDim]` gate inputs (needed when a gate is data-dependent).
+ * @param c - Tokens in the chunk.
+ * @returns θ, log η, log(1 − α) (new tensors).
+ */
+export function chunkLogGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number): ChunkGates {
+  const logits = params && source ? gateLogits(o, params, source) : undefined;
+  const data = (name: GateName) => gateRows(logits as Tensor2D, (params as GateParams).gates.indexOf(name), o.heads, c);
+  const fixed = (value: number) => tf.fill([o.heads, c], value) as Tensor2D;
+  const log = (value: number) => (value > 0 ? Math.log(value) : -1e30);
+  const lr = o.learningRate.kind === 'data' ? tf.mul<Tensor2D>(tf.sigmoid(data('lr')), o.maxLearningRate) : fixed(o.learningRate.value);
+  const logMomentum = o.momentum.kind === 'data' ? tf.logSigmoid(data('momentum')) : fixed(log(o.momentum.value));
+  const logRetention = o.forget.kind === 'data' ? tf.logSigmoid(tf.neg(data('forget'))) : fixed(log(1 - o.forget.value));
+  return { lr, logMomentum, logRetention };
+}
+
 /**
  * θ, η, α of C tokens, `[heads × C]` each: fixed values, or the sigmoid of the gate projection of
  * each token's source vector (of the chunk's mean source with `gateGranularity: 'chunk'`).
@@ -70,17 +107,11 @@ export function initGateParams(o: ResolvedMemoryOptions, inputDim: number, rng: 
  */
 export function chunkGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number): ChunkGates {
   const h = o.heads;
-  let data: Tensor2D | undefined;
-  if (params && source) {
-    const x = o.gateGranularity === 'chunk' ? tf.mean(source, 0, true) : source;
-    data = tf.transpose(tf.sigmoid(tf.add(tf.matMul(x, params.weight), params.bias))) as Tensor2D; // [G·H × rows]
-  }
+  const logits = params && source ? gateLogits(o, params, source) : undefined;
   const make = (name: GateName): Tensor2D => {
     const gate = gateOf(o, name);
     if (gate.kind === 'fixed') return tf.fill([h, c], gate.value) as Tensor2D;
-    const g = (params as GateParams).gates.indexOf(name);
-    let rows = tf.slice(data as Tensor2D, [g * h, 0], [h, -1]);
-    if (rows.shape[1] !== c) rows = tf.broadcastTo(rows, [h, c]);
+    const rows = tf.sigmoid(gateRows(logits as Tensor2D, (params as GateParams).gates.indexOf(name), h, c)) as Tensor2D;
     return name === 'lr' ? tf.mul(rows, o.maxLearningRate) : rows;
   };
   return { lr: make('lr'), momentum: make('momentum'), forget: make('forget') };

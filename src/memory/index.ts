@@ -11,7 +11,7 @@ export type { ChunkOptions, ChunkOutputs, ChunkResult, HeadInputs } from './memo
 export { configFingerprint } from './config-fingerprint.js';
 export { MEMORY_OPTION_KEYS, memoryNetOf, resolveMemoryOptions } from './memory-config.js';
 export type { GateSetting, MemoryOptions, ResolvedGate, ResolvedMemoryOptions } from './memory-config.js';
-export { allGatesFixed, chunkGates, initGateParams } from './gates.js';
+export { allGatesFixed, chunkGates, chunkLogGates, initGateParams } from './gates.js';
 export type { GateParams } from './gates.js';
 export type { MemoryState, StateArray } from './memory-state.js';
 export type { Features, RawRows } from './chunk-runner.js';
