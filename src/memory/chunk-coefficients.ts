@@ -6,9 +6,21 @@ import type { Tensor2D, Tensor3D } from '../tensor/index.js';
  * absolute) and either η_t and α_t themselves, or log η_t and log(1 − α_t) (more accurate for
  * sigmoid gates: log σ(z) and log σ(−z) stay finite where 1 − σ(z) rounds to 0).
  */
-export type ChunkGates =
-  | { readonly lr: Tensor2D; readonly momentum: Tensor2D; readonly forget: Tensor2D }
-  | { readonly lr: Tensor2D; readonly logMomentum: Tensor2D; readonly logRetention: Tensor2D };
+export type ChunkGates = PlainChunkGates | LogChunkGates;
+
+/** {@link ChunkGates} as θ, η, α. */
+export interface PlainChunkGates {
+  readonly lr: Tensor2D;
+  readonly momentum: Tensor2D;
+  readonly forget: Tensor2D;
+}
+
+/** {@link ChunkGates} as θ, log η, log(1 − α). */
+export interface LogChunkGates {
+  readonly lr: Tensor2D;
+  readonly logMomentum: Tensor2D;
+  readonly logRetention: Tensor2D;
+}
 
 /**
  * The scalars that turn per-token gradients into the chunk-end state, per head.

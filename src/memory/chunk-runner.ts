@@ -8,7 +8,7 @@ import type { GateParams } from './gates.js';
 import type { ResolvedMemoryOptions } from './memory-config.js';
 import { memoryNetOf } from './memory-config.js';
 import { memoryChunk, memoryOutputs } from './memory-chunk.js';
-import type { ChunkOutputs } from './memory-chunk.js';
+import type { MemoryChunkOutputs } from './memory-chunk.js';
 import { disposePrepared, layerDims, prepareHead } from './memory-net.js';
 import type { HeadWeights, MemoryNet, MemoryWeights, PreparedHead } from './memory-net.js';
 import type { StateArray } from './memory-state.js';
@@ -166,7 +166,7 @@ export class ChunkRunner {
     };
     let weights = this.weights;
     let prepared = this.prepared;
-    const pieces: ChunkOutputs[] = [];
+    const pieces: MemoryChunkOutputs[] = [];
     let out: RunOutputs = {};
     try {
       prepared ??= tidy(() => weights.map((head) => prepareHead(head)));
@@ -232,7 +232,7 @@ export class ChunkRunner {
     }
   }
 
-  private assemble(pieces: ChunkOutputs[], want: Wanted): RunOutputs {
+  private assemble(pieces: MemoryChunkOutputs[], want: Wanted): RunOutputs {
     if (pieces.length === 0) {
       const width = this.options.heads * this.options.headDim;
       pieces = [{ retrievals: [tf.zeros([0, width]) as Tensor2D], loss: tf.zeros([0]) as Tensor1D, surprise: tf.zeros([0]) as Tensor1D }];

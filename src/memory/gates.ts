@@ -1,7 +1,7 @@
 import { tf } from '../tensor/index.js';
 import type { Tensor1D, Tensor2D } from '../tensor/index.js';
 import type { SeededRandom } from '../random/index.js';
-import type { ChunkGates } from './chunk-coefficients.js';
+import type { LogChunkGates, PlainChunkGates } from './chunk-coefficients.js';
 import type { ResolvedGate, ResolvedMemoryOptions } from './memory-config.js';
 
 /** Which gate, in the order their projection columns are laid out. */
@@ -80,7 +80,7 @@ function gateRows(logits: Tensor2D, g: number, h: number, c: number): Tensor2D {
  * @param c - Tokens in the chunk.
  * @returns θ, log η, log(1 − α) (new tensors).
  */
-export function chunkLogGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number): ChunkGates {
+export function chunkLogGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number): LogChunkGates {
   const logits = params && source ? gateLogits(o, params, source) : undefined;
   const data = (name: GateName) => gateRows(logits as Tensor2D, (params as GateParams).gates.indexOf(name), o.heads, c);
   const fixed = (value: number) => tf.fill([o.heads, c], value) as Tensor2D;
@@ -105,7 +105,7 @@ export function chunkLogGates(o: ResolvedMemoryOptions, params: GateParams | und
  * @param c - Tokens in the chunk.
  * @returns The gates (new tensors).
  */
-export function chunkGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number): ChunkGates {
+export function chunkGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number): PlainChunkGates {
   const h = o.heads;
   const logits = params && source ? gateLogits(o, params, source) : undefined;
   const make = (name: GateName): Tensor2D => {

@@ -17,7 +17,7 @@ export interface HeadInputs {
 }
 
 /** Per-token outputs of C tokens, all at the chunk-start weights. */
-export interface ChunkOutputs {
+export interface MemoryChunkOutputs {
   /** y_t = M_0(q_t) per head, `[C × headDim]` (absent without queries). */
   readonly retrievals: Tensor2D[] | undefined;
   /** Σ_heads ℓ_t, `[C]`. */
@@ -27,13 +27,13 @@ export interface ChunkOutputs {
 }
 
 /** {@link memoryChunk}'s result: the outputs and the chunk-end memory. */
-export interface ChunkResult extends ChunkOutputs {
+export interface MemoryChunkResult extends MemoryChunkOutputs {
   /** The memory after the chunk's C updates. */
   readonly weights: MemoryWeights;
 }
 
 /** Options of {@link memoryChunk} and {@link memoryOutputs}. */
-export interface ChunkOptions {
+export interface MemoryChunkOptions {
   /** {@link prepareHead} of every head for the current weights, if already at hand. */
   readonly prepared?: readonly PreparedHead[] | undefined;
   /** Also return the per-token surprise (default true). */
@@ -57,7 +57,7 @@ function sumAll(xs: Tensor1D[]): Tensor1D {
  * @param options - Prepared weights, whether to compute surprise.
  * @returns Per-token outputs (new tensors).
  */
-export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: HeadInputs, options: ChunkOptions = {}): ChunkOutputs {
+export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: HeadInputs, options: MemoryChunkOptions = {}): MemoryChunkOutputs {
   const withSurprise = options.surprise ?? true;
   const losses: Tensor1D[] = [];
   const sq: Tensor1D[] = [];
@@ -108,8 +108,8 @@ export function memoryChunk(
   weights: MemoryWeights,
   inputs: HeadInputs,
   gates: ChunkGates | ChunkCoefficients,
-  options: ChunkOptions = {},
-): ChunkResult {
+  options: MemoryChunkOptions = {},
+): MemoryChunkResult {
   const coefficients = 'tokenWeights' in gates ? gates : chunkCoefficients(gates);
   const h = weights.length;
   const c = coefficients.tokenWeights.shape[2];
