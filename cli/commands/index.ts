@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { convertCommand } from './convert.js';
 import { runCommand } from './run.js';
+import { snapshotCommand } from './snapshot.js';
 
 /** Every sub-command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand, convertCommand];
+export const commands: readonly Command[] = [runCommand, convertCommand, snapshotCommand];

@@ -1,40 +1,52 @@
 import { parseArgs } from 'node:util';
-import { readTextRecords } from '../../connectors/text/index.js';
-import { chunkTokens, tokenize } from '../../src/pipeline/index.js';
-import type { SourceRecord } from '../../src/records/index.js';
-import { sampleLogRecords } from '../../src/sample/index.js';
+import { createArrowSink, type ArrowSink } from '../../connectors/arrow/index.js';
+import { DirectoryMemoryStore } from '../../connectors/fs/index.js';
+import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
+import { chunkTokens, neuralMemory, tokenize } from '../../src/pipeline/index.js';
+import { formatPosition } from '../../src/records/index.js';
+import { sampleLogLines } from '../../src/sample/index.js';
+import type { MemorySnapshot } from '../../src/snapshot/index.js';
 import { pipe } from '../../src/stream/index.js';
 import { BACKEND_NAMES, initBackend, type BackendChoice } from '../../src/tensor/index.js';
-import { BYTE_RECORD_SEPARATOR, ByteTokenizer } from '../../src/tokenize/index.js';
+import { BYTE_RECORD_SEPARATOR, BYTE_VOCAB_SIZE, ByteTokenizer } from '../../src/tokenize/index.js';
 import type { Command, CommandContext } from '../command.js';
-import { choiceOption, intOption } from '../options.js';
+import { choiceOption, intOption, numberOption } from '../options.js';
 import { formatDuration, formatRate, ProgressLine } from '../progress.js';
+import { DEFAULT_SAMPLE_RECORDS, openSource, sourceKey, SOURCE_KINDS } from '../run/open-source.js';
+import { RECORD_OUTPUT_COLUMNS, recordOutputRow } from '../run/record-output.js';
+import { TopRecords } from '../run/top-records.js';
 import { parseEndpoint } from '../source-spec.js';
-import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: titans-stream run [options]
 
-Streams records through the tokenizer, the chunker and the Titans memory, and prints a summary.
+Streams records through the tokenizer and the Titans neural memory (test-time training), scores
+every record by its surprise, and prints a summary with the most surprising records.
 
-Options:
-  --source <spec>      input: sample (built-in service logs, default), text:<file>, - (stdin)
-  --records <n>        records of the sample source (default 20000)
-  --seed <n>           seed of the sample source (default 0)
-  --chunk-size <n>     tokens per chunk (default 64)
-  --backend <name>     auto | ${BACKEND_NAMES.join(' | ')} (default: TITANS_BACKEND or auto)
-  --json               print the summary as one JSON object on stdout
-  --progress           force the progress line on (default: only on a terminal)
-  -h, --help           this help`;
+Input and output:
+  --source <spec>        sample (built-in service logs with injected anomalies, default),
+                         text:<file>, - (stdin), arrow:<file> (.arrows stream or .arrow file)
+  --column <name>        Arrow column holding text or tokens (default "text")
+  --records <n>          records of the sample source (default ${DEFAULT_SAMPLE_RECORDS})
+  --seed <n>             seed of the sample source (default 0)
+  --sink <spec>          arrow:<file>: write one row per record (position, tokens, loss, surprise)
+  --snapshot-dir <dir>   keep memory snapshots there and resume from the latest on restart
+  --snapshot-every <n>   chunks between snapshots (default 200)
 
-function recordsOf(spec: string, values: { records?: string | undefined; seed?: string | undefined }, signal: AbortSignal): AsyncIterable<SourceRecord> {
-  const source = parseEndpoint('source', spec, ['sample', 'text']);
-  if (source.kind === 'sample') {
-    if (source.target !== '' && source.target !== 'logs') throw new UsageError(`--source sample:${source.target}: the only sample is "logs"`);
-    return sampleLogRecords({ count: intOption('records', values.records, 20_000), seed: intOption('seed', values.seed, 0, 0), signal });
-  }
-  if (source.target === '') throw new UsageError('--source text: needs a file, e.g. text:app.log (or - for stdin)');
-  return readTextRecords(source.target, { signal });
-}
+Memory:
+  --dim <n>              embedding / memory width (default 64)
+  --depth <n>            memory MLP depth, 1 = matrix memory (default 2)
+  --chunk-size <n>       tokens per memory update (default 64)
+  --lr <x>               inner learning rate θ of the memory (default 0.05)
+  --memory-seed <n>      seed of the memory's initialisation (default 0)
+
+Other:
+  --top <n>              most surprising records to list (default 5)
+  --backend <name>       auto | ${BACKEND_NAMES.join(' | ')} (default: TITANS_BACKEND or auto)
+  --json                 print the summary as one JSON object on stdout
+  --progress             force the progress line on (default: only on a terminal)
+  -h, --help             this help`;
+
+const SINK_EXTRA = 'cli.sink';
 
 /** `titans-stream run`: the main job. */
 export const runCommand: Command = {
@@ -47,47 +59,140 @@ export const runCommand: Command = {
       strict: true,
       options: {
         source: { type: 'string', default: 'sample' },
+        column: { type: 'string' },
         records: { type: 'string' },
         seed: { type: 'string' },
+        sink: { type: 'string' },
+        'snapshot-dir': { type: 'string' },
+        'snapshot-every': { type: 'string' },
+        dim: { type: 'string' },
+        depth: { type: 'string' },
         'chunk-size': { type: 'string' },
+        lr: { type: 'string' },
+        'memory-seed': { type: 'string' },
+        top: { type: 'string' },
         backend: { type: 'string' },
         json: { type: 'boolean', default: false },
         progress: { type: 'boolean' },
       },
     });
-    const chunkSize = intOption('chunk-size', values['chunk-size'], 64, 1, 65_536);
+    const source = parseEndpoint('source', values.source, SOURCE_KINDS);
+    const sinkSpec = values.sink === undefined ? undefined : parseEndpoint('sink', values.sink, ['arrow']);
+    const memoryConfig: TokenMemoryConfig = {
+      vocabSize: BYTE_VOCAB_SIZE,
+      dim: intOption('dim', values.dim, 64, 1, 4096),
+      depth: intOption('depth', values.depth, 2, 1, 8),
+      chunkSize: intOption('chunk-size', values['chunk-size'], 64, 1, 65_536),
+      learningRate: numberOption('lr', values.lr, 0.05, 0, 10),
+      seed: intOption('memory-seed', values['memory-seed'], 0, 0),
+    };
+    const snapshotEvery = intOption('snapshot-every', values['snapshot-every'], 200);
+    const topCount = intOption('top', values.top, 5, 0, 1000);
     const backendChoice = values.backend === undefined ? undefined : choiceOption<BackendChoice>('backend', values.backend, ['auto', ...BACKEND_NAMES], 'auto');
-    const records = recordsOf(values.source, values, context.signal);
     const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
+    const resolved = resolveTokenMemoryConfig(memoryConfig);
+
+    const key = sourceKey(source);
+    const store = values['snapshot-dir'] === undefined ? undefined : new DirectoryMemoryStore(values['snapshot-dir']);
+    const resumeFrom: MemorySnapshot | undefined = await store?.load(key, { config: resolved });
+    const sinkCheckpoint = resumeFrom?.extra?.[SINK_EXTRA] as { batches: number } | undefined;
+    let sink: ArrowSink | undefined;
+    if (sinkSpec !== undefined) {
+      sink = await createArrowSink(sinkSpec.target, {
+        columns: RECORD_OUTPUT_COLUMNS,
+        ...(resumeFrom === undefined ? { mode: 'create' } : { mode: 'append', keepBatches: sinkCheckpoint?.batches ?? 0 }),
+        fsync: store !== undefined,
+      });
+    }
+
+    const records = openSource(source, values, resumeFrom?.covers, context.signal);
+    const events = pipe(
+      records,
+      tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: () => key }),
+      chunkTokens(resolved.chunkSize),
+      neuralMemory({
+        memory: memoryConfig,
+        signal: context.signal,
+        ...(store === undefined ? {} : { store, snapshots: { everyChunks: snapshotEvery } }),
+        ...(sink === undefined ? {} : { beforeSnapshot: async () => ({ [SINK_EXTRA]: await sink.flush() }) }),
+      }),
+    );
 
     const progress = new ProgressLine(context.stderr, values.progress);
+    const top = new TopRecords(topCount);
     const started = performance.now();
     let tokens = 0;
-    let chunks = 0;
-    const keys = new Set<string>();
-    const chunked = pipe(records, tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR }), chunkTokens(chunkSize, { signal: context.signal }));
-    for await (const chunk of chunked) {
-      tokens += chunk.tokens.length;
-      chunks += 1;
-      keys.add(chunk.key);
-      const seconds = (performance.now() - started) / 1000;
-      progress.update(`${tokens} tokens, ${chunks} chunks, ${formatRate(tokens / seconds)} tokens, ${formatDuration(seconds)}`);
+    let recordsScored = 0;
+    let lossSum = 0;
+    let recentLoss = NaN;
+    try {
+      for await (const event of events) {
+        if (event.type !== 'chunk') continue;
+        tokens += event.loss.length;
+        for (const l of event.loss) lossSum += l;
+        const chunkMean = event.loss.reduce((a, b) => a + b, 0) / Math.max(1, event.loss.length);
+        recentLoss = Number.isNaN(recentLoss) ? chunkMean : 0.98 * recentLoss + 0.02 * chunkMean;
+        for (const score of event.records) {
+          recordsScored += 1;
+          top.add(score);
+          await sink?.write(recordOutputRow(score));
+        }
+        const seconds = (performance.now() - started) / 1000;
+        progress.update(`${recordsScored} records, ${tokens} tokens, ${formatRate(tokens / seconds)} tokens, surprise ${recentLoss.toFixed(4)}, ${formatDuration(seconds)}`);
+      }
+      await sink?.close();
+    } catch (error) {
+      await sink?.abort(error);
+      throw error;
+    } finally {
+      progress.done();
     }
-    progress.done();
     const seconds = (performance.now() - started) / 1000;
-    const summary = { source: values.source, backend: backend.name, tokens, chunks, keys: keys.size, seconds, tokensPerSec: tokens / seconds };
+    const anomalies = source.kind === 'sample' ? new Set([...sampleLogLines({ count: intOption('records', values.records, DEFAULT_SAMPLE_RECORDS), seed: intOption('seed', values.seed, 0, 0) })].filter((l) => l.anomaly).map((l) => l.index)) : undefined;
+    const topList = top.list().map((s) => ({
+      position: s.record.position,
+      meanLoss: s.meanLoss,
+      maxSurprise: s.maxSurprise,
+      text: typeof s.record.value === 'string' ? s.record.value : new TextDecoder().decode(s.record.value),
+      ...(anomalies === undefined || s.record.position.kind !== 'stream' ? {} : { injectedAnomaly: anomalies.has(s.record.position.index) }),
+    }));
+    const summary = {
+      source: values.source,
+      backend: backend.name,
+      records: recordsScored,
+      tokens,
+      seconds,
+      tokensPerSec: tokens / seconds,
+      meanLoss: lossSum / Math.max(1, tokens),
+      resumed: resumeFrom === undefined ? null : { tokensSeen: resumeFrom.state.tokensSeen, at: resumeFrom.covers?.position ?? null },
+      memory: { dim: resolved.dim, depth: resolved.depth, heads: resolved.heads, chunkSize: resolved.chunkSize },
+      mostSurprising: topList,
+    };
     if (values.json) {
       context.stdout.write(JSON.stringify(summary) + '\n');
-    } else {
-      context.stdout.write(
-        [
-          `source    ${summary.source}`,
-          `backend   ${summary.backend}`,
-          `tokens    ${tokens} in ${chunks} chunks of ≤${chunkSize} (${keys.size} key${keys.size === 1 ? '' : 's'})`,
-          `time      ${formatDuration(seconds)} (${formatRate(summary.tokensPerSec)} tokens)`,
-        ].join('\n') + '\n',
-      );
+      return 0;
     }
+    const lines = [
+      `source    ${summary.source}${resumeFrom === undefined ? '' : ` (resumed after ${resumeFrom.state.tokensSeen} tokens)`}`,
+      `backend   ${summary.backend}`,
+      `memory    dim ${resolved.dim}, depth ${resolved.depth}, ${resolved.heads} head(s), chunk ${resolved.chunkSize}`,
+      `tokens    ${tokens} in ${recordsScored} records`,
+      `time      ${formatDuration(seconds)} (${formatRate(summary.tokensPerSec)} tokens)`,
+      `surprise  mean per-token loss ${summary.meanLoss.toFixed(4)}`,
+    ];
+    if (topList.length > 0) {
+      lines.push('', `most surprising records (mean loss, position${anomalies ? ', injected anomaly?' : ''}):`);
+      for (const t of topList) {
+        const mark = t.injectedAnomaly === undefined ? '' : t.injectedAnomaly ? ' [anomaly]' : ' [normal]';
+        const text = t.text.length > 100 ? `${t.text.slice(0, 97)}...` : t.text;
+        lines.push(`  ${t.meanLoss.toFixed(4)}  ${formatPosition(t.position)}${mark}  ${JSON.stringify(text)}`);
+      }
+      if (anomalies) {
+        const hits = topList.filter((t) => t.injectedAnomaly).length;
+        lines.push(`  ${hits} of the top ${topList.length} are injected anomalies (${anomalies.size} injected in ${summary.records} records)`);
+      }
+    }
+    context.stdout.write(lines.join('\n') + '\n');
     return 0;
   },
 };

@@ -49,10 +49,45 @@ describe('titans-stream CLI', () => {
   });
 
   it('runs the main job on the sample input and reports the backend it used', async () => {
-    const { code, out } = await cli(['run', '--records', '200', '--json'], { TITANS_BACKEND: 'cpu' });
+    const { code, out } = await cli(['run', '--records', '20', '--json', '--dim', '16'], { TITANS_BACKEND: 'cpu' });
     expect(code).toBe(0);
     const summary = JSON.parse(out) as { backend: string; tokens: number };
     expect(summary.backend).toBe('cpu');
     expect(summary.tokens).toBeGreaterThan(200);
+  });
+});
+
+describe('titans-stream run', () => {
+  it('scores records with the memory and lists the most surprising ones with their positions', async () => {
+    const { code, out } = await cli(['run', '--records', '300', '--json', '--top', '3'], { TITANS_BACKEND: 'wasm' });
+    expect(code).toBe(0);
+    const summary = JSON.parse(out) as { records: number; tokens: number; meanLoss: number; mostSurprising: { position: { kind: string; index: number }; meanLoss: number }[] };
+    expect(summary.records).toBe(300);
+    expect(Number.isFinite(summary.meanLoss)).toBe(true);
+    expect(summary.mostSurprising).toHaveLength(3);
+    const losses = summary.mostSurprising.map((r) => r.meanLoss);
+    expect([...losses].sort((a, b) => b - a)).toEqual(losses);
+    expect(summary.mostSurprising[0]?.position.kind).toBe('stream');
+  });
+
+  it('snapshot inspect prints the covered positions and per-tensor checksums of a run snapshot', async () => {
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = await mkdtemp(path.join(tmpdir(), 'titans-cli-'));
+    try {
+      expect((await cli(['run', '--records', '50', '--dim', '16', '--snapshot-dir', dir, '--json'], { TITANS_BACKEND: 'wasm' })).code).toBe(0);
+      const [file] = (await readdir(dir)).filter((f) => f.endsWith('.snap'));
+      const { code, out } = await cli(['snapshot', 'inspect', path.join(dir, file ?? ''), '--json']);
+      expect(code).toBe(0);
+      const summary = JSON.parse(out) as { key: string; covers: { records: number }; tensors: { checksum: string }[] };
+      expect(summary.key).toBe('sample-logs');
+      expect(summary.covers.records).toBe(50);
+      expect(summary.tensors.length).toBeGreaterThan(0);
+      expect((await cli(['snapshot', 'inspect', path.join(dir, 'missing.snap')])).code).toBe(1);
+      expect((await cli(['snapshot', 'frobnicate'])).code).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
