@@ -103,6 +103,8 @@ async function activate(name: BackendName): Promise<string> {
 }
 
 async function choose(options: InitBackendOptions): Promise<BackendInfo> {
+  // Production mode: no debug checks and no console nagging (the CPU backend's "install tfjs-node").
+  tf.enableProdMode();
   const env = options.env ?? process.env;
   const fromEnv = env['TITANS_BACKEND'];
   let choice: BackendChoice = 'auto';
