@@ -5,7 +5,7 @@ import type { MemoryOptions, ResolvedMemoryOptions } from './memory-config.js';
 
 /** Configuration of a {@link TokenMemory} (the predictive wiring over token ids). */
 export interface TokenMemoryConfig extends MemoryOptions {
-  /** Number of token ids (e.g. 260 for the byte tokenizer). */
+  /** Number of token ids, ≥ 2 (e.g. 260 for the byte tokenizer). */
   readonly vocabSize: number;
   /** Embedding width; heads × headDim must equal it (default 64). */
   readonly dim?: number;
@@ -59,7 +59,7 @@ export function resolveTokenMemoryConfig(config: TokenMemoryConfig): ResolvedTok
   if ((config as { kind?: unknown }).kind !== undefined && (config as { kind?: unknown }).kind !== 'token-memory') {
     throw new ConfigError('kind', `must be "token-memory", got ${JSON.stringify((config as { kind?: unknown }).kind)}`);
   }
-  const vocabSize = integerAtLeast(config.vocabSize, 'vocabSize', 1);
+  const vocabSize = integerAtLeast(config.vocabSize, 'vocabSize', 2);
   const dim = integerAtLeast(config.dim ?? 64, 'dim', 1);
   const options = resolveMemoryOptions(config, dim, TOKEN_MEMORY_DEFAULTS);
   if (options.heads * options.headDim !== dim) {

@@ -64,18 +64,24 @@ export function initTokenMemoryParams(config: ResolvedTokenMemoryConfig, rng: Se
 export function tokenMemoryFeatures(config: ResolvedTokenMemoryConfig, params: TokenMemoryParams, rows: Tensor, contextCount: number): Features {
   const { heads: h, headDim: d, dim, contextSize: k } = config;
   const m = (rows.shape[0] as number) - contextCount;
-  let e: Tensor2D = tf.gather(params.embeddings, rows as tf.Tensor1D);
+  // oneHot·E rather than gather: a plain matmul against a constant operand is several times faster
+  // on WASM than its Gather kernel, and just as differentiable in E. (int32 oneHot, then a cast:
+  // the WASM OneHot kernel writes int32 bit patterns into float32 outputs.)
+  const oneHot = tf.cast(tf.oneHot(rows as tf.Tensor1D, config.vocabSize), 'float32') as Tensor2D;
+  let e: Tensor2D = tf.matMul(oneHot, params.embeddings);
   if (contextCount < k) e = tf.pad(e, [[k - contextCount, 0], [0, 0]]);
   // s for positions start−1 … start+m−1: [m + 1, dim].
   const filter = tf.reshape(params.conv, [k, 1, dim, 1]) as tf.Tensor4D;
   const s = tf.reshape(tf.depthwiseConv2d(tf.reshape(e, [1, k + m, 1, dim]) as tf.Tensor4D, filter, 1, 'valid'), [m + 1, dim]);
   const proj = tf.reshape(tf.matMul(s, params.keyProjection), [m + 1, h, d]);
   const unit = tf.mul(proj, tf.rsqrt(tf.add(tf.sum(tf.square(proj), 2, true), EPS))) as Tensor3D;
-  const summaries = splitHeads(tf.transpose(unit, [1, 0, 2]));
+  // [rows, h, d] → h tensors [rows × d] (a reshape for one head).
+  const perHead = (t: Tensor3D) => (h === 1 ? [tf.reshape(t, [t.shape[0], d]) as Tensor2D] : splitHeads(tf.transpose(t, [1, 0, 2])));
+  const summaries = perHead(unit);
   const current = tf.slice(e, k, m) as Tensor2D;
   return {
     keys: summaries.map((t) => tf.slice(t, 0, m) as Tensor2D),
-    values: splitHeads(tf.transpose(tf.reshape(current, [m, h, d]), [1, 0, 2]) as Tensor3D),
+    values: perHead(tf.reshape(current, [m, h, d])),
     queries: summaries.map((t) => tf.slice(t, 1, m) as Tensor2D),
     gateSource: current,
   };
