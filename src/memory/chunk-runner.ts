@@ -88,6 +88,12 @@ function concatRows(parts: RawRows[], like: RawRows): RawRows {
  * is built as its own small tensor from the typed arrays (slicing big tensors is slow on WASM,
  * where a slice copies its whole input). A call's state change is committed only when the whole
  * call succeeded.
+ *
+ * @example
+ * ```ts
+ * const runner = new ChunkRunner(options, featurizer, initMemoryWeights(net, heads, rng), gateParams);
+ * const { loss } = runner.run(new Int32Array([1, 2, 3]), { retrievals: false, loss: true, surprise: false });
+ * ```
  */
 export class ChunkRunner {
   private readonly net: MemoryNet;
@@ -145,6 +151,10 @@ export class ChunkRunner {
   /**
    * Processes `input` (raw rows, row-major) and returns the requested per-token outputs.
    * Synchronous; the returned tensors belong to the caller.
+   *
+   * @param input - Raw rows (not kept).
+   * @param want - Outputs to compute.
+   * @returns One output row per input row.
    */
   run(input: RawRows, want: Wanted): RunOutputs {
     const w = this.featurizer.rowWidth;
@@ -248,6 +258,8 @@ export class ChunkRunner {
   /**
    * Copies of the memory and stream buffers as named plain arrays (weights in canonical
    * `[in × out]` orientation). Captured synchronously, so later calls do not change the result.
+   *
+   * @returns The arrays and counters of a {@link MemoryState}.
    */
   async exportArrays(): Promise<{ arrays: StateArray[]; tokensSeen: number; chunksApplied: number }> {
     const named = tidy(() => {
@@ -283,6 +295,9 @@ export class ChunkRunner {
   /**
    * Replaces the memory, buffers and counters with those of an export.
    *
+   * @param arrays - Arrays from {@link exportArrays}.
+   * @param tokensSeen - Counter to restore.
+   * @param chunksApplied - Counter to restore.
    * @throws {@link InputError} `ERR_MEMORY_STATE` when an array is missing or misshapen.
    */
   importArrays(arrays: readonly StateArray[], tokensSeen: number, chunksApplied: number): void {

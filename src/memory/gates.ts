@@ -22,7 +22,16 @@ function gateOf(o: ResolvedMemoryOptions, name: GateName): ResolvedGate {
   return name === 'lr' ? o.learningRate : name === 'momentum' ? o.momentum : o.forget;
 }
 
-/** Whether every gate is fixed (then a chunk's coefficients never change). */
+/**
+ * Whether every gate is fixed (then a chunk's coefficients never change and can be computed once).
+ *
+ * @example
+ * ```ts
+ * allGatesFixed(resolveMemoryOptions({ learningRate: 0.1, momentum: 0.5, forget: 0 }, 64)); // true
+ * ```
+ * @param o - Resolved memory options.
+ * @returns `true` when θ, η and α are all fixed.
+ */
 export function allGatesFixed(o: ResolvedMemoryOptions): boolean {
   return GATE_NAMES.every((n) => gateOf(o, n).kind === 'fixed');
 }

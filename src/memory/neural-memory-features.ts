@@ -50,7 +50,16 @@ export function initNeuralMemoryParams(config: ResolvedNeuralMemoryConfig, rng: 
   return { keyProjections, valueProjections, queryProjections, convs, outProjection: normal(heads * headDim, dim, 1 / Math.sqrt(heads * headDim)) };
 }
 
-/** Every tensor of a {@link NeuralMemoryParams}. */
+/**
+ * Every tensor of a {@link NeuralMemoryParams} (to dispose them, or to train them).
+ *
+ * @example
+ * ```ts
+ * tf.dispose(neuralMemoryParamTensors(params));
+ * ```
+ * @param p - The parameters.
+ * @returns Their tensors.
+ */
 export function neuralMemoryParamTensors(p: NeuralMemoryParams): Tensor2D[] {
   const convs = p.convs ? [...p.convs.keys, ...p.convs.values, ...p.convs.queries] : [];
   return [...p.keyProjections, ...p.valueProjections, ...p.queryProjections, ...convs, p.outProjection];
