@@ -21,7 +21,7 @@ const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_K = 0.044715;
 
 /**
- * One hidden layer of the memory MLP: `σ(x·w)`, as plain 2-D ops (relu is fused into the matmul).
+ * One hidden layer of the memory MLP: `σ(x·w)`, as plain 2-D ops.
  *
  * @example
  * ```ts
@@ -33,8 +33,9 @@ const GELU_K = 0.044715;
  * @returns The activation and what {@link activationDerivative} needs.
  */
 export function hiddenLayer(kind: Activation, x: Tensor2D, w: Tensor2D): HiddenLayer {
-  if (kind === 'relu') return { a: tf.fused.matMul({ a: x, b: w, activation: 'relu' }) as Tensor2D, z: undefined, aux: undefined };
   const z: Tensor2D = tf.matMul(x, w);
+  // Not tf.fused.matMul for relu: the fused kernel is slower on WASM than a plain matmul + relu.
+  if (kind === 'relu') return { a: tf.relu(z), z: undefined, aux: undefined };
   switch (kind) {
     case 'silu': {
       const s: Tensor2D = tf.sigmoid(z);

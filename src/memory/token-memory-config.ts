@@ -29,8 +29,8 @@ const KEYS = [...MEMORY_OPTION_KEYS, 'kind', 'vocabSize', 'dim', 'contextSize', 
 /**
  * Defaults of a token memory that differ from the library-wide memory defaults: fixed gates
  * (random gate projections would only add noise to an untrained wiring), no forgetting, chunks of
- * 32. Chosen on the built-in sample logs: about 63% top-1 next-byte accuracy after a few hundred
- * lines, and per-line mean surprise ranks the injected anomalies with an AUC of about 0.8.
+ * 32. Chosen on the built-in sample logs (1,500 lines, 2% anomalies): about 73% top-1 next-byte
+ * accuracy, and per-line mean surprise ranks the injected anomalies with an AUC of about 0.88.
  */
 export const TOKEN_MEMORY_DEFAULTS: MemoryOptions = {
   depth: 2,
