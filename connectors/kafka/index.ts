@@ -30,3 +30,19 @@ export type {
 } from './client.js';
 export { KafkaConnectorError, type KafkaConnectorErrorOptions, type KafkaErrorCode } from './errors.js';
 export { createKafkaJsClient, type KafkaJsClientOptions, type KafkaLogEntry, type KafkaLogLevel } from './kafkajs-client.js';
+export {
+  BAD_RECORD_CODES,
+  BAD_RECORD_POLICIES,
+  DEAD_LETTER_HEADERS,
+  DEFAULT_MAX_RECORD_BYTES,
+  badRecordError,
+  classifyRecord,
+  deadLetterMessage,
+  type BadRecordChecks,
+  type BadRecordPolicy,
+  type BadRecordReason,
+} from './bad-records.js';
+export type { KafkaPartitionProgress, KafkaSourceOptions, KafkaSourceStats } from './kafka-source-options.js';
+export { kafkaRecords, type KafkaRecordSource } from './kafka-records.js';
+export { kafkaPartitions, type KafkaPartitionSource, type KafkaPartitionStream } from './kafka-partitions.js';
+export { retryRetriable, isRetriable, type RetryOptions } from './retry-retriable.js';
