@@ -10,3 +10,5 @@ export * from './tokenize/index.js';
 export * from './sample/index.js';
 export * from './stream/index.js';
 export * from './pipeline/index.js';
+export * from './memory/index.js';
+export * from './snapshot/index.js';
