@@ -46,3 +46,6 @@ export type { KafkaPartitionProgress, KafkaSourceOptions, KafkaSourceStats } fro
 export { kafkaRecords, type KafkaRecordSource } from './kafka-records.js';
 export { kafkaPartitions, type KafkaPartitionSource, type KafkaPartitionStream } from './kafka-partitions.js';
 export { retryRetriable, isRetriable, type RetryOptions } from './retry-retriable.js';
+export { SNAPSHOT_PART_HEADERS, assembleSnapshot, partMessage, partMessageKey, readPart, splitSnapshot, type SnapshotPart, type SplitOptions } from './snapshot-parts.js';
+export { KafkaSnapshotStore, type KafkaSnapshotStoreOptions } from './kafka-snapshot-store.js';
+export { readTopicToEnd, type ReadTopicOptions } from './read-topic-to-end.js';
