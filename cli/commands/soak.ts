@@ -1,0 +1,160 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
+import { chunkTokens, tokenize } from '../../src/pipeline/index.js';
+import type { SourceRecord } from '../../src/records/index.js';
+import { sampleLogRecords } from '../../src/sample/index.js';
+import { pipe, tap } from '../../src/stream/index.js';
+import { BACKEND_NAMES, initBackend, type BackendChoice } from '../../src/tensor/index.js';
+import { BYTE_RECORD_SEPARATOR, BYTE_VOCAB_SIZE, ByteTokenizer } from '../../src/tokenize/index.js';
+import type { Command, CommandContext } from '../command.js';
+import { choiceOption, intOption, numberOption } from '../options.js';
+import { formatDuration, formatRate, ProgressLine } from '../progress.js';
+import { soakChartSvg } from '../soak/soak-chart.js';
+import { mainThreadLayer } from '../soak/soak-layer.js';
+import { SoakRecorder } from '../soak/soak-recorder.js';
+import { formatSoakSummary, summarizeSoak, type SoakReport, type SoakSample } from '../soak/soak-report.js';
+
+const DEFAULT_TOKENS = 10_000_000;
+
+const USAGE = `Usage: titans-stream soak [options]
+
+Ingests an endless generated stream (the built-in sample logs) through the tokenizer and the
+Titans memory until --tokens tokens are absorbed, and records every --every tokens: throughput,
+resident memory, live tensors, memory weight norms and chunk latency (p50/p99). At the end it
+prints whether resident memory and tensors stayed flat after warm-up, throughput held and the
+weight norms stayed bounded.
+
+Run:
+  --tokens <n>           tokens to absorb (default ${DEFAULT_TOKENS})
+  --keys <n>             state keys the records are spread over, round robin (default 1)
+  --every <n>            tokens between samples (default: --tokens / 100)
+  --seed <n>             seed of the generated logs (default 0)
+  --out <file>           write settings, series and summary as JSON
+  --chart <file>         draw the series as an SVG chart
+
+Memory:
+  --dim <n>              embedding / memory width (default 64)
+  --depth <n>            memory MLP depth, 1 = matrix memory (default 2)
+  --chunk-size <n>       tokens per memory update (default 64)
+  --lr <x>               inner learning rate θ (default 0.05)
+  --forget <x>           forgetting rate α per chunk update, 0 = never forget (default 0.001)
+  --memory-seed <n>      seed of the memory's initialisation (default 0)
+
+Other:
+  --backend <name>       auto | ${BACKEND_NAMES.join(' | ')} (default: TITANS_BACKEND or auto)
+  --json                 print the summary as one JSON object on stdout
+  --progress             force the progress line on (default: only on a terminal)
+  -h, --help             this help`;
+
+/** The state key of a generated record: one key, or round robin over `keys`. */
+function keyFunction(keys: number): (record: SourceRecord) => string {
+  if (keys === 1) return () => 'sample-logs';
+  return (record) => `sample-logs/${(record.position.kind === 'stream' ? record.position.index : 0) % keys}`;
+}
+
+/** `titans-stream soak`: a long ingestion run that shows whether memory, tensors and speed stay flat. */
+export const soakCommand: Command = {
+  name: 'soak',
+  summary: 'ingest millions of generated tokens and chart throughput, memory, tensors, weight norms',
+  usage: USAGE,
+  async run(context: CommandContext): Promise<number> {
+    const { values } = parseArgs({
+      args: context.args,
+      strict: true,
+      options: {
+        tokens: { type: 'string' },
+        keys: { type: 'string' },
+        every: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        chart: { type: 'string' },
+        dim: { type: 'string' },
+        depth: { type: 'string' },
+        'chunk-size': { type: 'string' },
+        lr: { type: 'string' },
+        forget: { type: 'string' },
+        'memory-seed': { type: 'string' },
+        backend: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        progress: { type: 'boolean' },
+      },
+    });
+    const target = intOption('tokens', values.tokens, DEFAULT_TOKENS, 1);
+    const keys = intOption('keys', values.keys, 1, 1, 100_000);
+    const seed = intOption('seed', values.seed, 0, 0);
+    const memoryConfig: TokenMemoryConfig = {
+      vocabSize: BYTE_VOCAB_SIZE,
+      dim: intOption('dim', values.dim, 64, 1, 4096),
+      depth: intOption('depth', values.depth, 2, 1, 8),
+      chunkSize: intOption('chunk-size', values['chunk-size'], 64, 1, 65_536),
+      learningRate: numberOption('lr', values.lr, 0.05, 0, 10),
+      forget: numberOption('forget', values.forget, 0.001, 0, 1),
+      seed: intOption('memory-seed', values['memory-seed'], 0, 0),
+    };
+    const resolved = resolveTokenMemoryConfig(memoryConfig);
+    const every = intOption('every', values.every, Math.max(resolved.chunkSize, Math.round(target / 100)), 1);
+    const backendChoice = values.backend === undefined ? undefined : choiceOption<BackendChoice>('backend', values.backend, ['auto', ...BACKEND_NAMES], 'auto');
+    const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
+
+    const { signal } = context;
+    const layer = mainThreadLayer(memoryConfig, signal);
+    const entered = new Map<string, number>();
+    const chunkId = (key: string, sequence: number): string => `${key}\u0000${sequence}`;
+    const events = pipe(
+      sampleLogRecords({ count: Infinity, seed, signal }),
+      tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: keyFunction(keys), signal }),
+      chunkTokens(resolved.chunkSize, { signal }),
+      tap((chunk) => void entered.set(chunkId(chunk.key, chunk.sequence), performance.now()), { signal }),
+      layer.operator,
+    );
+
+    const progress = new ProgressLine(context.stderr, values.progress);
+    const startedAt = new Date().toISOString();
+    const started = performance.now();
+    const recorder = new SoakRecorder(started);
+    let tokens = 0;
+    let records = 0;
+    let nextSample = every;
+    let latest: SoakSample | undefined;
+    try {
+      for await (const event of events) {
+        if (event.type !== 'chunk') continue;
+        const id = chunkId(event.key, event.chunk.sequence);
+        const enteredAt = entered.get(id);
+        entered.delete(id);
+        if (enteredAt !== undefined) recorder.chunk(performance.now() - enteredAt);
+        tokens += event.loss.length;
+        records += event.records.length;
+        const last = tokens >= target;
+        if (tokens >= nextSample || last) {
+          latest = await recorder.sample(tokens, records, () => layer.probe());
+          while (nextSample <= tokens) nextSample += every;
+        }
+        const seconds = (performance.now() - started) / 1000;
+        progress.update(
+          `soak ${tokens}/${target} tokens (${((100 * tokens) / target).toFixed(1)}%), ${formatRate(tokens / seconds)} tokens, ` +
+            (latest === undefined ? '' : `RSS ${(latest.rssBytes / 1048576).toFixed(0)} MB, ${latest.numTensors} tensors, norm ${latest.weightNorm.max.toFixed(2)}, `) +
+            `${formatDuration(seconds)}, ETA ${formatDuration(((target - tokens) * seconds) / tokens)}`,
+        );
+        if (last) break;
+      }
+    } finally {
+      progress.done();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const report: SoakReport = {
+      format: 'titans-stream.soak',
+      version: 1,
+      startedAt,
+      backend: backend.name,
+      settings: { tokens: target, keys, every, workers: 0, seed, memory: { ...resolved } },
+      samples: recorder.samples,
+      summary: summarizeSoak(recorder.samples, seconds),
+    };
+    if (values.out !== undefined) await writeFile(values.out, JSON.stringify(report, null, 1) + '\n');
+    if (values.chart !== undefined) await writeFile(values.chart, soakChartSvg(report));
+    context.stdout.write(values.json ? JSON.stringify(report.summary) + '\n' : formatSoakSummary(report.summary).join('\n') + '\n');
+    return 0;
+  },
+};

@@ -1,0 +1,2 @@
+export { memoryWeightNorm } from './weight-norm.js';
+export { quantile } from './quantile.js';
