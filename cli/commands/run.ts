@@ -142,7 +142,8 @@ export const runCommand: Command = {
       }
       await sink?.close();
     } catch (error) {
-      await sink?.abort(error);
+      // Keep the outputs of everything processed before the failure (bad input stops the run, it does not erase it).
+      await sink?.close().catch(() => sink?.abort(error));
       throw error;
     } finally {
       progress.done();

@@ -60,7 +60,8 @@ class PendingChunk {
  * Packs token runs into chunks of `size` tokens per key. A chunk may span several records of
  * its key and a record may span several chunks; every token keeps its record (see
  * {@link TokenSpan}). Keys never mix: each key has its own pending chunk. Partial chunks are
- * emitted when the source ends (oldest first) or after `maxWaitMs`.
+ * emitted when the source ends (oldest first), after `maxWaitMs`, and before an upstream error is
+ * passed on (so that everything read before bad input is still processed).
  *
  * @example
  * ```ts
@@ -116,7 +117,14 @@ export function chunkTokens(size: number, options: ChunkTokensOptions = {}): Asy
               clearTimeout(timer);
             }
           }
-          const next = await reader.next();
+          let next: IteratorResult<TokenRun, undefined>;
+          try {
+            next = await reader.next();
+          } catch (error) {
+            // Bad input stops the stream, but what was read before it still reaches the memory.
+            if (!ctx.signal.aborted) for (const chunk of pending.values()) yield chunk.seal();
+            throw error;
+          }
           if (next.done === true) break;
           const run = next.value;
           let offset = 0;

@@ -88,3 +88,29 @@ describe('run --snapshot-dir: crash and resume', () => {
     expect(got).toEqual(expected);
   }, 120_000);
 });
+
+describe('run over a damaged Arrow input', () => {
+  it('writes the outputs of every complete batch, then fails naming the file and batch', async () => {
+    const { copyFile, mkdtemp, rm, stat, truncate } = await import('node:fs/promises');
+    const dir = await mkdtemp(path.join(tmpdir(), 'titans-damaged-'));
+    try {
+      const text = path.join(dir, 'logs.txt');
+      await writeFile(text, [...sampleLogLines({ count: 200, seed: 4 })].map((l) => l.line).join('\n') + '\n');
+      const good = path.join(dir, 'good.arrows');
+      await convertTextToArrow({ from: text, to: good, batchRows: 50 });
+      const damaged = path.join(dir, 'damaged.arrows');
+      await copyFile(good, damaged);
+      await truncate(damaged, (await stat(good)).size - 700); // cuts into the last batch
+      const out = path.join(dir, 'out.arrows');
+      const run = await startRun(['--source', `arrow:${damaged}`, '--sink', `arrow:${out}`, ...memoryFlags]).exited;
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/damaged\.arrows/);
+      expect(run.stderr).toMatch(/batch 3/);
+      expect(run.stderr).toMatch(/ERR_ARROW_CORRUPT/);
+      const rows = await outputRows(out);
+      expect(rows.length).toBe(150);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -61,9 +61,9 @@ describe('chunkTokens', () => {
     expect(() => chunkTokens(4, { maxWaitMs: -1 })).toThrow(/chunkTokens.maxWaitMs/);
   });
 
-  it('passes an upstream error through after the chunks before it', async () => {
+  it('passes an upstream error through after the chunks before it, partial ones included', async () => {
     async function* failing() {
-      yield run('a', 0, [1, 2, 3, 4]);
+      yield run('a', 0, [1, 2, 3, 4, 5]);
       throw new Error('upstream broke');
     }
     const seen: number[][] = [];
@@ -72,10 +72,7 @@ describe('chunkTokens', () => {
         for await (const c of chunkTokens(2)(failing())) seen.push([...c.tokens]);
       })(),
     ).rejects.toThrow('upstream broke');
-    expect(seen).toEqual([
-      [1, 2],
-      [3, 4],
-    ]);
+    expect(seen).toEqual([[1, 2], [3, 4], [5]]);
   });
 
   it('flushes a quiet key after maxWaitMs without waiting for more input', async () => {
