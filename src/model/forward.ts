@@ -100,11 +100,10 @@ function selfAttention(ctx: Context, p: string, xn: Tensor2D, layer: LayerState,
   return newKeys.length > 0 ? { out, keys: catRows(newKeys), values: catRows(newValues) } : { out, keys: undefined, values: undefined };
 }
 
-/** silu(x·W) split into per-(stream, head) blocks; keys and queries L2-normalised per head. */
-function memoryProjection(ctx: Context, rows: Tensor2D, weight: Tensor2D, normalize: boolean): Tensor2D[] {
+/** silu(z) of `[batch·n × heads·headDim]` projections, L2-normalised per head if asked, split into per-(stream, head) blocks. */
+function headBlocks(ctx: Context, z: Tensor2D, normalize: boolean): Tensor2D[] {
   const { batch, n } = ctx;
   const { heads, headDim } = ctx.config.memory;
-  const z = matMul2d(rows, weight);
   let f: Tensor2D = tf.mul(z, tf.sigmoid(z));
   if (normalize) {
     const blocks = tf.reshape(f, [batch * n, heads, headDim]);
@@ -117,6 +116,35 @@ function memoryProjection(ctx: Context, rows: Tensor2D, weight: Tensor2D, normal
   return out;
 }
 
+/**
+ * Keys, values and queries of the rows for every (stream, head): the `mem.kvq` projection, the
+ * causal depthwise convolution over the previous convKernel − 1 rows (carried in `context` across
+ * segments; zeros at a stream's start), SiLU, and L2-normalised keys and queries. With `update`,
+ * also the context the next segment needs.
+ */
+function memoryFeatures(ctx: Context, p: string, rows: Tensor2D, context: Tensor2D | undefined): { keys: Tensor2D[]; values: Tensor2D[]; queries: Tensor2D[]; context: Tensor2D | undefined } {
+  const { batch, n } = ctx;
+  const kvq = param(ctx.w, p + 'mem.kvq');
+  const c = ctx.config.convKernel - 1;
+  let z: Tensor2D;
+  let next: Tensor2D | undefined;
+  if (c > 0 && context) {
+    const full = Array.from({ length: batch }, (_, b) => tf.concat([batch === 1 ? context : tf.slice(context, [b * c, 0], [c, -1]), rowsOf(rows, b, n, batch)]));
+    if (ctx.update) next = catRows(full.map((f) => tf.slice(f, n, c)));
+    const proj = matMul2d(catRows(full), kvq); // [batch·(c + n) × 3W]
+    const taps = param(ctx.w, p + 'mem.conv');
+    const convolved = Array.from({ length: batch }, (_, b) => {
+      const pb = batch === 1 ? proj : tf.slice(proj, b * (c + n), c + n);
+      return tf.addN(Array.from({ length: c + 1 }, (_, j) => tf.mul(tf.slice(pb, j, n), tf.slice(taps, j, 1)))) as Tensor2D;
+    });
+    z = catRows(convolved);
+  } else {
+    z = matMul2d(rows, kvq);
+  }
+  const [k, v, q] = tf.split(z, 3, 1) as [Tensor2D, Tensor2D, Tensor2D];
+  return { keys: headBlocks(ctx, k, true), values: headBlocks(ctx, v, false), queries: headBlocks(ctx, q, true), context: next };
+}
+
 /** Per-(stream, head) results `[n × headDim]` side by side per stream, streams stacked, through the memory's output projection. */
 function memoryOutput(ctx: Context, p: string, perHead: Tensor2D[]): Tensor2D {
   const heads = ctx.config.memory.heads;
@@ -126,11 +154,6 @@ function memoryOutput(ctx: Context, p: string, perHead: Tensor2D[]): Tensor2D {
     rows.push(hs.length === 1 ? (hs[0] as Tensor2D) : tf.concat(hs, 1));
   }
   return matMul2d(catRows(rows), param(ctx.w, p + 'mem.out'));
-}
-
-function memoryColumns(ctx: Context, p: string, which: 0 | 1 | 2): Tensor2D {
-  const width = ctx.config.memory.heads * ctx.config.memory.headDim;
-  return tf.slice(param(ctx.w, p + 'mem.kvq'), [0, which * width], [ctx.config.dim, width]);
 }
 
 /** θ, η, α of every stream and head, `[batch·heads × n]`, from each token's memory input. */
@@ -152,21 +175,21 @@ function memoryGates(ctx: Context, p: string, rows: Tensor2D): ChunkGates {
  * The memory as a sequence layer: the rows' keys and values update it token by token (chunked),
  * and each row reads it right after its own update ({@link memoryScan}).
  */
-function memoryLayer(ctx: Context, p: string, rows: Tensor2D, memory: readonly HeadWeights[]): { out: Tensor2D; memory: HeadWeights[] | undefined } {
-  const net = modelMemoryNet(ctx.config);
-  const inputs = {
-    keys: memoryProjection(ctx, rows, memoryColumns(ctx, p, 0), true),
-    values: memoryProjection(ctx, rows, memoryColumns(ctx, p, 1), false),
-    queries: memoryProjection(ctx, rows, memoryColumns(ctx, p, 2), true),
-  };
-  const scan = memoryScan(net, memory, inputs, memoryGates(ctx, p, rows), ctx.update);
-  return { out: memoryOutput(ctx, p, scan.retrievals), memory: scan.weights };
+function memoryLayer(ctx: Context, p: string, rows: Tensor2D, layer: LayerState): { out: Tensor2D; memory: HeadWeights[] | undefined; conv: Tensor2D | undefined } {
+  const f = memoryFeatures(ctx, p, rows, layer.conv);
+  const scan = memoryScan(modelMemoryNet(ctx.config), layer.memory as readonly HeadWeights[], f, memoryGates(ctx, p, rows), ctx.update);
+  return { out: memoryOutput(ctx, p, scan.retrievals), memory: scan.weights, conv: f.context };
 }
 
-/** Reads the memory as of the segment start with the rows' queries (MAC's retrieval before attention). */
+/**
+ * Reads the memory as of the segment start with the rows' queries (MAC's retrieval before
+ * attention; the query projection without the convolution, whose context follows the update path).
+ */
 function memoryRead(ctx: Context, p: string, rows: Tensor2D, memory: readonly HeadWeights[]): Tensor2D {
   const net = modelMemoryNet(ctx.config);
-  const queries = memoryProjection(ctx, rows, memoryColumns(ctx, p, 2), true);
+  const width = ctx.config.memory.heads * ctx.config.memory.headDim;
+  const wq = tf.slice(param(ctx.w, p + 'mem.kvq'), [0, 2 * width], [ctx.config.dim, width]) as Tensor2D;
+  const queries = headBlocks(ctx, matMul2d(rows, wq), true);
   return memoryOutput(
     ctx,
     p,
@@ -185,45 +208,44 @@ function feedForward(ctx: Context, p: string, x: Tensor2D): Tensor2D {
 /** One block of the configured variant; returns the new residual stream and (with update) its state. */
 function block(ctx: Context, i: number, x: Tensor2D, layer: LayerState): { x: Tensor2D; state: LayerState } {
   const p = `layers.${i}.`;
-  const memory = layer.memory as readonly HeadWeights[];
-  let state: LayerState = { memory: undefined, keys: undefined, values: undefined };
+  let state: LayerState = { memory: undefined, conv: undefined, keys: undefined, values: undefined };
   switch (ctx.config.arch) {
     case 'swa': {
       const a = selfAttention(ctx, p, norm(ctx, p, 'norm1', x), layer);
       x = tf.add(x, a.out);
-      state = { memory: undefined, keys: a.keys, values: a.values };
+      state = { ...state, keys: a.keys, values: a.values };
       break;
     }
     case 'lmm': {
-      const m = memoryLayer(ctx, p, norm(ctx, p, 'norm1', x), memory);
+      const m = memoryLayer(ctx, p, norm(ctx, p, 'norm1', x), layer);
       x = tf.add(x, m.out);
-      state = { memory: m.memory, keys: undefined, values: undefined };
+      state = { ...state, memory: m.memory, conv: m.conv };
       break;
     }
     case 'mal': {
-      const m = memoryLayer(ctx, p, norm(ctx, p, 'norm1', x), memory);
+      const m = memoryLayer(ctx, p, norm(ctx, p, 'norm1', x), layer);
       x = tf.add(x, m.out);
       const a = selfAttention(ctx, p, norm(ctx, p, 'norm2', x), layer);
       x = tf.add(x, a.out);
-      state = { memory: m.memory, keys: a.keys, values: a.values };
+      state = { memory: m.memory, conv: m.conv, keys: a.keys, values: a.values };
       break;
     }
     case 'mag': {
       const xn = norm(ctx, p, 'norm1', x);
       const a = selfAttention(ctx, p, xn, layer);
-      const m = memoryLayer(ctx, p, xn, memory);
-      const g = tf.sigmoid(tf.add(matMul2d(xn, param(ctx.w, p + 'gate.weight')), param<Tensor1D>(ctx.w, p + 'gate.bias')));
+      const m = memoryLayer(ctx, p, xn, layer);
+      const g = tf.sigmoid(tf.add(matMul2d(xn, param(ctx.w, p + 'gate.weight')), param<Tensor1D>(ctx.w, p + 'gate.bias'))) as Tensor2D;
       x = tf.add(x, tf.add(tf.mul(g, a.out), tf.mul(tf.sub(1, g), m.out)));
-      state = { memory: m.memory, keys: a.keys, values: a.values };
+      state = { memory: m.memory, conv: m.conv, keys: a.keys, values: a.values };
       break;
     }
     case 'mac': {
       const xn = norm(ctx, p, 'norm1', x);
-      const retrieved = memoryRead(ctx, p, xn, memory);
+      const retrieved = memoryRead(ctx, p, xn, layer.memory as readonly HeadWeights[]);
       const y = selfAttention(ctx, p, xn, layer, retrieved).out;
-      const m = memoryLayer(ctx, p, rmsNorm(y, undefined), memory);
+      const m = memoryLayer(ctx, p, rmsNorm(y, undefined), layer);
       x = tf.add(x, tf.mul(y, tf.sigmoid(m.out)));
-      state = { memory: m.memory, keys: undefined, values: undefined };
+      state = { ...state, memory: m.memory, conv: m.conv };
       break;
     }
   }
@@ -246,7 +268,9 @@ function block(ctx: Context, i: number, x: Tensor2D, layer: LayerState): { x: Te
  *   [persistent ‖ h ‖ x̂] (causal in the segment); the memory absorbs y; x += y ⊙ σ(M_t(q(y))),
  *   read from the memory updated through token t; x += MLP.
  *
- * Mem(·) is {@link memoryScan}: token t reads the memory right after its own update.
+ * Mem(·): keys, values and queries from a projection, a causal depthwise convolution over the
+ * last convKernel tokens, SiLU and L2 norm; then {@link memoryScan} (token t reads the memory right
+ * after its own update) and an output projection.
  *
  * @example
  * ```ts

@@ -10,6 +10,8 @@ import { hasAttention, hasMemory, modelMemoryNet } from './model-weights.js';
 export interface LayerState {
   /** The neural memory of every sequence and head, index `b·heads + h` (absent without memory). */
   readonly memory: readonly HeadWeights[] | undefined;
+  /** The memory inputs of the last convKernel − 1 tokens of every sequence, `[batch·(convKernel − 1) × d]` (absent without memory or convolution). */
+  readonly conv: Tensor2D | undefined;
   /** Rotated keys of the last `cached` tokens of every sequence, `[batch·cached × d]` (absent when none). */
   readonly keys: Tensor2D | undefined;
   /** Their values, same layout. */
@@ -55,7 +57,8 @@ export function initialState(config: ResolvedTitansModelConfig, weights: ModelWe
         }
       }
     }
-    layers.push({ memory, keys: undefined, values: undefined });
+    const conv = hasConv(config) ? (tf.zeros([batch * (config.convKernel - 1), config.dim]) as Tensor2D) : undefined;
+    layers.push({ memory, conv, keys: undefined, values: undefined });
   }
   return { batch, position: 0, cached: 0, layers };
 }
@@ -74,6 +77,7 @@ export function stateTensors(state: ModelState): Tensor[] {
   const out: Tensor[] = [];
   for (const layer of state.layers) {
     for (const head of layer.memory ?? []) out.push(...head.w, ...head.s);
+    if (layer.conv) out.push(layer.conv);
     if (layer.keys) out.push(layer.keys);
     if (layer.values) out.push(layer.values);
   }
@@ -100,6 +104,7 @@ export function withStateTensors(state: ModelState, tensors: readonly Tensor[]):
       const s = head.s.map(take);
       return { w, s };
     }),
+    conv: layer.conv ? take() : undefined,
     keys: layer.keys ? take() : undefined,
     values: layer.values ? take() : undefined,
   }));
@@ -119,6 +124,11 @@ export function disposeState(state: ModelState): void {
   tf.dispose(stateTensors(state));
 }
 
+/** Whether blocks of this configuration keep a convolution context across segments. */
+export function hasConv(config: ResolvedTitansModelConfig): boolean {
+  return hasMemory(config) && config.convKernel > 1;
+}
+
 /** Whether blocks of this configuration keep an attention cache across segments. */
 export function keepsCache(config: ResolvedTitansModelConfig): boolean {
   return hasAttention(config) && config.arch !== 'mac' && config.window > 1;
@@ -126,7 +136,7 @@ export function keepsCache(config: ResolvedTitansModelConfig): boolean {
 
 /** Name and shape of one tensor of a single-stream state, in {@link stateTensors} order. */
 export interface StateSlot {
-  /** `l{i}.h{h}.w{l}` / `l{i}.h{h}.s{l}` (memory weight / momentum, stored orientation), `l{i}.keys`, `l{i}.values`. */
+  /** `l{i}.h{h}.w{l}` / `l{i}.h{h}.s{l}` (memory weight / momentum, stored orientation), `l{i}.conv`, `l{i}.keys`, `l{i}.values`. */
   readonly name: string;
   readonly shape: [number, number];
 }
@@ -154,6 +164,7 @@ export function stateLayout(config: ResolvedTitansModelConfig, cached: number): 
         }
       }
     }
+    if (hasConv(config)) slots.push({ name: `l${i}.conv`, shape: [config.convKernel - 1, config.dim] });
     if (keepsCache(config) && cached > 0) {
       slots.push({ name: `l${i}.keys`, shape: [cached, config.dim] });
       slots.push({ name: `l${i}.values`, shape: [cached, config.dim] });
@@ -189,9 +200,10 @@ export function buildState(config: ResolvedTitansModelConfig, position: number, 
           return { w, s };
         })
       : undefined;
+    const conv = hasConv(config) ? take() : undefined;
     const keys = withCache ? take() : undefined;
     const values = withCache ? take() : undefined;
-    layers.push({ memory, keys, values });
+    layers.push({ memory, conv, keys, values });
   }
   return { batch: 1, position, cached: keepsCache(config) ? cached : 0, layers };
 }

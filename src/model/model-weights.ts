@@ -37,7 +37,7 @@ export function blockNorms(config: ResolvedTitansModelConfig): string[] {
   return config.arch === 'mal' ? ['norm1', 'norm2', 'norm3'] : ['norm1', 'norm2'];
 }
 
-type Init = { readonly kind: 'normal'; readonly std: number } | { readonly kind: 'ones' } | { readonly kind: 'zeros' } | { readonly kind: 'gates' };
+type Init = { readonly kind: 'normal'; readonly std: number } | { readonly kind: 'uniform'; readonly limit: number } | { readonly kind: 'ones' } | { readonly kind: 'zeros' } | { readonly kind: 'gates' };
 
 interface Spec {
   readonly name: string;
@@ -63,6 +63,8 @@ function specs(config: ResolvedTitansModelConfig): Spec[] {
     if (hasMemory(config)) {
       list.push({ name: p + 'mem.kvq', shape: [d, 3 * memWidth], init: { kind: 'normal', std: 1 / Math.sqrt(d) } });
       list.push({ name: p + 'mem.out', shape: [memWidth, d], init: { kind: 'normal', std: outStd } });
+      const k = config.convKernel;
+      if (k > 1) list.push({ name: p + 'mem.conv', shape: [k, 3 * memWidth], init: { kind: 'uniform', limit: 1 / Math.sqrt(k) } });
       const gates = dataGates(m).length * m.heads;
       if (gates > 0) {
         list.push({ name: p + 'mem.gates.weight', shape: [d, gates], init: { kind: 'gates' } });
@@ -90,7 +92,7 @@ function specs(config: ResolvedTitansModelConfig): Spec[] {
 /**
  * Name and shape of every parameter of a configuration, in a fixed order: `embed` `[vocab × d]`;
  * per block i `layers.{i}.norm1…` gains, `attn.qkv` `[d × 3d]`, `attn.out`, `attn.persistent`
- * `[persistent × d]`, `mem.kvq` `[d × 3·H·h]`, `mem.out`, `mem.gates.weight` / `.bias`,
+ * `[persistent × d]`, `mem.kvq` `[d × 3·H·h]`, `mem.out`, `mem.conv` `[convKernel × 3·H·h]` (oldest tap first), `mem.gates.weight` / `.bias`,
  * `mem.init.h{h}.l{l}` (the learned initial memory, stored orientation), `gate.weight` / `.bias`
  * (MAG), `mlp.up`, `mlp.down`; then `norm.out` and, untied, `head` `[d × vocab]`.
  *
@@ -127,6 +129,11 @@ export function initModelWeights(config: ResolvedTitansModelConfig): Record<stri
       case 'normal':
         out[spec.name] = tf.tensor(r.fillNormal(new Float32Array(size), 0, spec.init.std), spec.shape);
         break;
+      case 'uniform': {
+        const limit = spec.init.limit;
+        out[spec.name] = tf.tensor(Float32Array.from({ length: size }, () => (2 * r.next() - 1) * limit), spec.shape);
+        break;
+      }
       case 'ones':
         out[spec.name] = tf.ones(spec.shape);
         break;

@@ -11,7 +11,7 @@ describe('model configuration and weights', () => {
   it('fills defaults, is idempotent, and ties the memory chunk to the segment', () => {
     const c = resolveTitansModelConfig({ arch: 'mac', segment: 16, memory: { depth: 1 } });
     expect(c).toMatchObject({ kind: 'titans-model', vocabSize: 260, bosId: 256, dim: 64, heads: 4, segment: 16, tieEmbeddings: true });
-    expect(c.memory).toMatchObject({ chunkSize: 16, depth: 1, heads: 4, headDim: 16, gateGranularity: 'token' });
+    expect(c.memory).toMatchObject({ chunkSize: 16, depth: 1, heads: 1, headDim: 64, gateGranularity: 'token' });
     expect(resolveTitansModelConfig(JSON.parse(JSON.stringify(c)))).toEqual(c);
   });
 

@@ -1,0 +1,189 @@
+import { InputError } from '../errors/index.js';
+import { tf } from '../tensor/index.js';
+import type { Scalar, Tensor, Tensor2D } from '../tensor/index.js';
+import { forwardSegment } from './forward.js';
+import type { ResolvedTitansModelConfig } from './model-config.js';
+import { initialState, stateTensors } from './model-state.js';
+import type { ModelState } from './model-state.js';
+import type { ModelWeights } from './model-weights.js';
+
+/** Options of {@link lossAndGradients}. */
+export interface GradientOptions {
+  /**
+   * Keep only the state at segment boundaries and recompute each segment during the backward pass
+   * (default false). Exact (same gradients up to rounding); costs one more forward pass; bounds the
+   * memory of the backward pass to one segment's activations plus one state per segment.
+   */
+  readonly recompute?: boolean;
+}
+
+/** {@link lossAndGradients}' result (tensors owned by the caller). */
+export interface LossAndGradients {
+  /** Mean next-token cross-entropy over all tokens, nats. */
+  readonly loss: Scalar;
+  /** ∂loss/∂weight for every weight name. */
+  readonly grads: Record<string, Tensor>;
+}
+
+function checkBatch(config: ResolvedTitansModelConfig, tokens: Int32Array, batch: number): number {
+  const length = tokens.length / batch;
+  if (!Number.isInteger(length) || length < 1 || length % config.segment !== 0) {
+    throw new InputError('ERR_SEQUENCE', `${tokens.length} tokens do not split into ${batch} sequences whose length is a multiple of the segment ${config.segment}`);
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as number;
+    if (!(t >= 0 && t < config.vocabSize)) throw new InputError('ERR_TOKEN', `token ${t} at index ${i} is outside the vocabulary [0, ${config.vocabSize})`);
+  }
+  return length;
+}
+
+/** Model inputs and targets of segment s: inputs are [BOS, x_1 … x_{L−1}], targets x_1 … x_L, per sequence. */
+function segmentIds(config: ResolvedTitansModelConfig, tokens: Int32Array, batch: number, length: number, s: number): { inputs: Int32Array; targets: Int32Array } {
+  const seg = config.segment;
+  const inputs = new Int32Array(batch * seg);
+  const targets = new Int32Array(batch * seg);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < seg; t++) {
+      const q = s * seg + t;
+      inputs[b * seg + t] = q === 0 ? config.bosId : (tokens[b * length + q - 1] as number);
+      targets[b * seg + t] = tokens[b * length + q] as number;
+    }
+  }
+  return { inputs, targets };
+}
+
+/** Σ −log p(target) over the rows. */
+function crossEntropySum(logits: Tensor2D, targets: Int32Array): Scalar {
+  const oneHot = tf.cast(tf.oneHot(tf.tensor1d(targets, 'int32'), logits.shape[1]), 'float32');
+  return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot))) as Scalar;
+}
+
+/**
+ * Mean next-token cross-entropy (nats) of `batch` sequences, each read from the start of a
+ * stream: inputs [BOS, x_1 … x_{L−1}], targets x_1 … x_L, segment by segment with the state
+ * carried — differentiable end to end (the memory updates are not detached).
+ *
+ * @example
+ * ```ts
+ * const loss = sequenceLoss(config, model.tensors, tokens, 4); // tokens: [4 × L]
+ * ```
+ * @param config - Resolved configuration.
+ * @param w - The parameters.
+ * @param tokens - `[batch × L]` row-major, L a multiple of the segment.
+ * @param batch - Sequences.
+ * @returns A scalar (new tensor).
+ * @throws {@link InputError} `ERR_SEQUENCE` for a bad length, `ERR_TOKEN` for an id outside the vocabulary.
+ */
+export function sequenceLoss(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number): Scalar {
+  const length = checkBatch(config, tokens, batch);
+  const segments = length / config.segment;
+  let state: ModelState = initialState(config, w, batch);
+  let total: Scalar = tf.scalar(0);
+  for (let s = 0; s < segments; s++) {
+    const { inputs, targets } = segmentIds(config, tokens, batch, length, s);
+    const r = forwardSegment(config, w, state, tf.tensor1d(inputs, 'int32'), s < segments - 1);
+    total = tf.add(total, crossEntropySum(r.logits, targets));
+    if (r.state) state = r.state;
+  }
+  return tf.div(total, batch * length);
+}
+
+function gradientsOf(f: () => Scalar, xs: Tensor[]): { value: Scalar; grads: (Tensor | null)[] } {
+  // allowNoGradients: a weight may not reach a segment's loss (the initial memory only reaches the first).
+  const { value, grads } = tf.engine().gradients(f, xs, undefined, true);
+  return { value, grads: grads as (Tensor | null)[] };
+}
+
+/**
+ * Loss and gradients of {@link sequenceLoss} with respect to every weight: backpropagation through
+ * all segments, through the attention caches and through every memory update (outer loop over
+ * the inner test-time-training loop). With `recompute`, only the states at segment boundaries are
+ * kept from a forward pass; the backward pass then walks the segments last to first, recomputes
+ * each from its saved state and differentiates `loss_s + Σ ⟨state_out, ∂L/∂state_out⟩` with
+ * respect to the weights and the incoming state — exact, with one segment's activations alive at
+ * a time.
+ *
+ * @example
+ * ```ts
+ * const { loss, grads } = lossAndGradients(config, model.tensors, tokens, 4, { recompute: true });
+ * ```
+ * @param config - Resolved configuration.
+ * @param w - The parameters.
+ * @param tokens - `[batch × L]` row-major, L a multiple of the segment.
+ * @param batch - Sequences.
+ * @param options - Recomputation.
+ * @returns Loss and gradients (new tensors).
+ * @throws {@link InputError} `ERR_SEQUENCE` / `ERR_TOKEN` for bad input.
+ */
+export function lossAndGradients(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, options: GradientOptions = {}): LossAndGradients {
+  const names = Object.keys(w);
+  const params = names.map((n) => w[n] as Tensor);
+  const length = checkBatch(config, tokens, batch);
+  if (!options.recompute) {
+    return tf.tidy(() => {
+      const { value, grads } = gradientsOf(() => sequenceLoss(config, w, tokens, batch), params);
+      const named: Record<string, Tensor> = {};
+      names.forEach((n, i) => (named[n] = grads[i] ?? tf.zerosLike(params[i] as Tensor)));
+      return { loss: value, grads: named } as unknown as tf.TensorContainer;
+    }) as unknown as LossAndGradients;
+  }
+  const segments = length / config.segment;
+  const ids = Array.from({ length: segments }, (_, s) => segmentIds(config, tokens, batch, length, s));
+  // Forward: the state entering every segment, nothing else.
+  const states: (ModelState | undefined)[] = [undefined];
+  try {
+    tf.tidy(() => {
+      let state = initialState(config, w, batch);
+      for (let s = 0; s < segments - 1; s++) {
+        state = forwardSegment(config, w, state, tf.tensor1d((ids[s] as { inputs: Int32Array }).inputs, 'int32'), true).state as ModelState;
+        stateTensors(state).forEach((t) => tf.keep(t));
+        states.push(state);
+      }
+    });
+    let acc: (Tensor | undefined)[] = params.map(() => undefined);
+    let loss: Scalar = tf.scalar(0);
+    let upstream: (Tensor | null)[] | undefined;
+    for (let s = segments - 1; s >= 0; s--) {
+      const incoming = states[s];
+      const xsState = incoming ? stateTensors(incoming) : [];
+      const g = upstream;
+      let segmentLoss: Scalar | undefined;
+      const grads = tf.tidy(() => {
+        const r = gradientsOf(() => {
+          const { inputs, targets } = ids[s] as { inputs: Int32Array; targets: Int32Array };
+          const out = forwardSegment(config, w, incoming ?? initialState(config, w, batch), tf.tensor1d(inputs, 'int32'), s < segments - 1);
+          segmentLoss = tf.keep(tf.div(crossEntropySum(out.logits, targets), batch * length) as Scalar);
+          let objective: Scalar = segmentLoss;
+          if (g && out.state) {
+            stateTensors(out.state).forEach((t, k) => {
+              const gk = g[k];
+              if (gk) objective = tf.add(objective, tf.sum(tf.mul(t, gk)));
+            });
+          }
+          return objective;
+        }, [...params, ...xsState]);
+        return r.grads as unknown as tf.TensorContainer;
+      }) as unknown as (Tensor | null)[];
+      const total = tf.add(loss, segmentLoss as Scalar) as Scalar;
+      tf.dispose([loss, segmentLoss as Scalar]);
+      loss = total;
+      tf.dispose(upstream?.filter((t): t is Tensor => t !== null) ?? []);
+      upstream = grads.slice(params.length);
+      acc = acc.map((a, i) => {
+        const gi = grads[i];
+        if (!gi) return a;
+        if (!a) return gi;
+        const sum = tf.add(a, gi);
+        tf.dispose([a, gi]);
+        return sum;
+      });
+      if (incoming) tf.dispose(xsState);
+    }
+    tf.dispose(upstream?.filter((t): t is Tensor => t !== null) ?? []);
+    const named: Record<string, Tensor> = {};
+    names.forEach((n, i) => (named[n] = acc[i] ?? tf.zerosLike(params[i] as Tensor)));
+    return { loss, grads: named };
+  } finally {
+    for (const st of states) if (st) tf.dispose(stateTensors(st).filter((t) => !t.isDisposed));
+  }
+}

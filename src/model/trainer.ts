@@ -1,0 +1,193 @@
+import { ConfigError, InputError } from '../errors/index.js';
+import { SeededRandom } from '../random/index.js';
+import type { SeededRandomState } from '../random/index.js';
+import { tf } from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+import { AdamW } from './adamw.js';
+import type { AdamWState } from './adamw.js';
+import { sampleBatch } from './batch-sampler.js';
+import { clipByGlobalNorm } from './clip-by-global-norm.js';
+import { learningRate } from './lr-schedule.js';
+import { lossAndGradients } from './sequence-loss.js';
+import type { TitansModel } from './titans-model.js';
+
+/** Options of a {@link Trainer}. */
+export interface TrainerOptions {
+  /** Total optimizer steps (the schedule's length). */
+  readonly steps: number;
+  /** Sequences per step (default 8). */
+  readonly batch?: number;
+  /** Tokens per sequence, a multiple of the model's segment (default 4 segments). */
+  readonly seqLen?: number;
+  /** Peak learning rate (default 3e-3). */
+  readonly lr?: number;
+  /** Warm-up steps (default min(100, steps / 10)). */
+  readonly warmup?: number;
+  /** Final learning rate as a fraction of the peak (default 0.1). */
+  readonly minLrRatio?: number;
+  /** Decoupled weight decay of matrices (default 0.1). */
+  readonly weightDecay?: number;
+  /** Largest global gradient norm (default 1). */
+  readonly clipNorm?: number;
+  /** Adam β1 (default 0.9). */
+  readonly beta1?: number;
+  /** Adam β2 (default 0.95). */
+  readonly beta2?: number;
+  /** Seed of the batch sampler (default 0). */
+  readonly seed?: number | string;
+  /** Recompute segments in the backward pass instead of keeping their activations (default false). */
+  readonly recompute?: boolean;
+}
+
+/** {@link TrainerOptions} with defaults filled in. */
+export type ResolvedTrainerOptions = Required<TrainerOptions>;
+
+/** One step's numbers. */
+export interface TrainStep {
+  /** Steps done, this one included. */
+  readonly step: number;
+  /** Mean cross-entropy of the batch before the update, nats per token. */
+  readonly loss: number;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
+  /** Learning rate used. */
+  readonly lr: number;
+  /** Tokens in the batch. */
+  readonly tokens: number;
+}
+
+/** Everything that continues a training run besides the model weights. */
+export interface TrainerState {
+  readonly options: ResolvedTrainerOptions;
+  readonly optimizer: AdamWState;
+  readonly rng: SeededRandomState;
+}
+
+function resolve(options: TrainerOptions, segment: number): ResolvedTrainerOptions {
+  const int = (v: number, field: string, min: number) => {
+    if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(field, `must be an integer ≥ ${min}, got ${String(v)}`);
+    return v;
+  };
+  const num = (v: number, field: string, lo: number, hi: number) => {
+    if (!Number.isFinite(v) || v < lo || v > hi) throw new ConfigError(field, `must be a number in [${lo}, ${hi}], got ${String(v)}`);
+    return v;
+  };
+  const steps = int(options.steps, 'steps', 1);
+  const seqLen = int(options.seqLen ?? 4 * segment, 'seqLen', segment);
+  if (seqLen % segment !== 0) throw new ConfigError('seqLen', `must be a multiple of the segment ${segment}, got ${seqLen}`);
+  return {
+    steps,
+    batch: int(options.batch ?? 8, 'batch', 1),
+    seqLen,
+    lr: num(options.lr ?? 3e-3, 'lr', 0, 10),
+    warmup: int(options.warmup ?? Math.min(100, Math.floor(steps / 10)), 'warmup', 0),
+    minLrRatio: num(options.minLrRatio ?? 0.1, 'minLrRatio', 0, 1),
+    weightDecay: num(options.weightDecay ?? 0.1, 'weightDecay', 0, 10),
+    clipNorm: num(options.clipNorm ?? 1, 'clipNorm', 0, Infinity),
+    beta1: num(options.beta1 ?? 0.9, 'beta1', 0, 1),
+    beta2: num(options.beta2 ?? 0.95, 'beta2', 0, 1),
+    seed: options.seed ?? 0,
+    recompute: options.recompute ?? false,
+  };
+}
+
+/**
+ * Outer-loop training of a {@link TitansModel} on a token array: seeded random crops, full
+ * backpropagation through every segment and memory update ({@link lossAndGradients}), global-norm
+ * clipping, AdamW with linear warm-up and cosine decay. Deterministic: the same model, data and
+ * options give the same loss curve; {@link exportState} / {@link importState} continue a run
+ * exactly.
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer(model, data, { steps: 1000, batch: 8, seqLen: 128 });
+ * while (trainer.step < 1000) console.log((await trainer.next()).loss);
+ * trainer.dispose();
+ * ```
+ */
+export class Trainer {
+  /** The resolved options. */
+  readonly options: ResolvedTrainerOptions;
+  private readonly optimizer: AdamW;
+  private rng: SeededRandom;
+
+  /**
+   * @param model - The model to train (its weights are updated in place).
+   * @param data - Training tokens (at least one sequence).
+   * @param options - Schedule, batch and optimizer settings.
+   * @throws {@link ConfigError} for invalid options; {@link InputError} `ERR_DATA` for too little data.
+   */
+  constructor(
+    private readonly model: TitansModel,
+    private readonly data: Int32Array,
+    options: TrainerOptions,
+  ) {
+    this.options = resolve(options, model.config.segment);
+    if (data.length < this.options.seqLen) throw new InputError('ERR_DATA', `training data has ${data.length} tokens, fewer than one sequence of ${this.options.seqLen}`);
+    this.optimizer = new AdamW(model.weights, { beta1: this.options.beta1, beta2: this.options.beta2, weightDecay: this.options.weightDecay });
+    this.rng = new SeededRandom(this.options.seed);
+  }
+
+  /** Steps done. */
+  get step(): number {
+    return this.optimizer.step;
+  }
+
+  /**
+   * Samples a batch, computes loss and gradients, clips and applies one AdamW update.
+   *
+   * @example
+   * ```ts
+   * const { loss, gradNorm, lr } = await trainer.next();
+   * ```
+   * @returns The step's numbers.
+   */
+  async next(): Promise<TrainStep> {
+    const o = this.options;
+    const tokens = sampleBatch(this.data, o.batch, o.seqLen, this.rng);
+    const lr = learningRate({ peak: o.lr, warmup: o.warmup, total: o.steps, minRatio: o.minLrRatio }, this.optimizer.step);
+    const { loss, grads } = lossAndGradients(this.model.config, this.model.tensors, tokens, o.batch, { recompute: o.recompute });
+    let clipped: { grads: Record<string, Tensor>; norm: Tensor } | undefined;
+    try {
+      clipped = clipByGlobalNorm(grads, o.clipNorm);
+      this.optimizer.apply(clipped.grads, lr);
+      const [lossValue, norm] = [(await loss.data())[0] as number, (await clipped.norm.data())[0] as number];
+      return { step: this.optimizer.step, loss: lossValue, gradNorm: norm, lr, tokens: tokens.length };
+    } finally {
+      tf.dispose([loss, ...Object.values(grads), ...(clipped ? [clipped.norm, ...Object.values(clipped.grads)] : [])]);
+    }
+  }
+
+  /**
+   * The optimizer moments, step count, sampler state and options (for a checkpoint).
+   *
+   * @example
+   * ```ts
+   * const state = await trainer.exportState();
+   * ```
+   * @returns The state.
+   */
+  async exportState(): Promise<TrainerState> {
+    return { options: this.options, optimizer: await this.optimizer.exportState(), rng: this.rng.getState() };
+  }
+
+  /**
+   * Continues from an exported state (the model weights are restored separately).
+   *
+   * @example
+   * ```ts
+   * trainer.importState(saved);
+   * ```
+   * @param state - From {@link exportState}.
+   * @throws {@link InputError} `ERR_OPTIMIZER` when the optimizer state does not fit the model.
+   */
+  importState(state: TrainerState): void {
+    this.optimizer.importState(state.optimizer);
+    this.rng = SeededRandom.fromState(state.rng);
+  }
+
+  /** Frees the optimizer state (not the model). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
