@@ -49,3 +49,15 @@ export { retryRetriable, isRetriable, type RetryOptions } from './retry-retriabl
 export { SNAPSHOT_PART_HEADERS, assembleSnapshot, partMessage, partMessageKey, readPart, splitSnapshot, type SnapshotPart, type SplitOptions } from './snapshot-parts.js';
 export { KafkaSnapshotStore, type KafkaSnapshotStoreOptions } from './kafka-snapshot-store.js';
 export { readTopicToEnd, type ReadTopicOptions } from './read-topic-to-end.js';
+export { OUTPUT_TYPE_HEADER, alertMessage, recordScoreMessage, type AlertOutput, type RecordScoreOutput } from './output-messages.js';
+export { KafkaOutputSink, type KafkaOutputSinkOptions } from './kafka-output-sink.js';
+export { kafkaMemoryOutputs, type KafkaMemoryOutputsOptions, type MemoryOutputs } from './memory-outputs.js';
+export { PartitionTransaction, isFenced, type PartitionTransactionOptions } from './partition-transaction.js';
+export {
+  resumeOffset,
+  runKafkaPipeline,
+  type KafkaMemoryPipeline,
+  type KafkaMemoryPipelineOptions,
+  type KafkaPipelineOutput,
+  type KafkaPipelineStats,
+} from './kafka-memory-pipeline.js';

@@ -52,6 +52,13 @@ export interface Lane {
 /** Commits refused because this member does not own the partition (any more): expected around rebalances. */
 const OWNERSHIP_ERRORS = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
 
+/** Heartbeat answers that mean the group is changing: kafkajs rejoins by itself once the batch is left. */
+const GROUP_CHANGES = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'NOT_COORDINATOR_FOR_GROUP']);
+
+function isGroupChange(error: unknown): boolean {
+  return error instanceof KafkaConnectorError && GROUP_CHANGES.has(error.protocolType ?? '');
+}
+
 function isOwnershipError(error: unknown): boolean {
   if (!(error instanceof KafkaConnectorError)) return false;
   return error.code === 'ERR_KAFKA_NOT_ASSIGNED' || error.code === 'ERR_KAFKA_STOPPED' || OWNERSHIP_ERRORS.has(error.protocolType ?? '');
@@ -457,8 +464,14 @@ export class KafkaIntake {
     if (lane === undefined || !lane.alive || this.#state !== 'running') return;
     lane.highWatermark = batch.highWatermark;
     const stopped = (): boolean => !lane.alive || this.#state !== 'running' || context.isStale() || !context.isRunning();
+    let lastBeat = performance.now();
     for (const record of batch.records) {
       if (stopped()) return this.#rewind(lane, context);
+      // A batch can take long even when no single wait does: stay in the group (and learn of rebalances) meanwhile.
+      if (performance.now() - lastBeat >= this.#heartbeatEveryMs) {
+        lastBeat = performance.now();
+        if (!(await this.#heartbeat(context))) return this.#rewind(lane, context);
+      }
       // Already taken (a batch fetched before a seek, a redelivery): never twice.
       if (lane.nextOffset !== undefined && BigInt(record.offset) < BigInt(lane.nextOffset)) continue;
       const reason = classifyRecord(record, this.#checks);
@@ -490,9 +503,10 @@ export class KafkaIntake {
   }
 
   /**
-   * Buffers `item`, waiting for room while heartbeating. Resolves true once the item is buffered
-   * (or already taken), false when delivery was abandoned (the item is withdrawn: the reader skips it).
-   * Throws the heartbeat's error (a rebalance) after withdrawing the item, so kafkajs rejoins.
+   * Buffers `item`, waiting for room while heartbeating. Resolves true once the item is buffered,
+   * false when delivery was abandoned (stopping, revoked, rebalancing: the item is withdrawn and
+   * the reader skips it — unless it was taken meanwhile, which counts as delivered). Throws the
+   * heartbeat's other failures after withdrawing the item.
    */
   async #deliver(item: Item, context: KafkaBatchContext): Promise<boolean> {
     const lane = item.lane;
@@ -513,12 +527,32 @@ export class KafkaIntake {
       if (outcome === false) return withdraw();
       this.#pauseIfFull(lane);
       if (!lane.alive || this.#state !== 'running' || !context.isRunning() || context.isStale()) return withdraw();
+      let beating: boolean;
       try {
-        await context.heartbeat();
+        beating = await this.#heartbeat(context);
       } catch (error) {
         if (withdraw()) lane.nextOffset = nextOf(item.offset);
         throw error;
       }
+      if (!beating) {
+        if (withdraw()) lane.nextOffset = nextOf(item.offset);
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Heartbeats; false when the group is rebalancing (leave the batch: kafkajs then rejoins, and
+   * the assignment listener puts kept partitions back where delivery stopped). Other failures are
+   * thrown (kafkajs retries retriable ones).
+   */
+  async #heartbeat(context: KafkaBatchContext): Promise<boolean> {
+    try {
+      await context.heartbeat();
+      return true;
+    } catch (error) {
+      if (isGroupChange(error)) return false;
+      throw error;
     }
   }
 

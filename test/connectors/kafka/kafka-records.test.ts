@@ -126,6 +126,18 @@ describe('kafkaRecords on the real broker', () => {
     expect(s.stats.assignments).toBe(1);
   }, 30_000);
 
+  it('heartbeats through one long batch whose every wait is short (a steady, slow reader)', async () => {
+    const topic = await topicWith(1, Array.from({ length: 120 }, (_, i) => ({ value: `s${i}` })));
+    const s = source(topic, { capacity: 4, consumer: { maxWaitTimeMs: 100, sessionTimeoutMs: 3000, heartbeatIntervalMs: 500 } });
+    const producer = await kafka.producer();
+    const got = await readUntil(s, 130, async (r) => {
+      if (Number(positionOf(r).offset) < 120) await sleep(40); // ~5 s in all, longer than the session timeout
+      if (positionOf(r).offset === '119') await producer.send([{ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: `late ${i}` })) }]);
+    });
+    expect(got.map((r) => positionOf(r).offset)).toEqual(Array.from({ length: 130 }, (_, i) => String(i)));
+    expect(s.stats.assignments).toBe(1);
+  }, 30_000);
+
   it('dead-letters tombstones, empty, non-UTF-8 and oversize records with the reason, and skips them', async () => {
     const bad: KafkaMessage[] = [
       { key: 'tomb', value: null },
