@@ -1,0 +1,129 @@
+/**
+ * Entry point of a memory worker thread: one TensorFlow.js instance with its own backend, the
+ * memories of the keys the pool sends it, and a FIFO of requests handled one at a time (so a
+ * key's chunks, exports and disposal happen in the order they were sent).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { TitansError } from '../errors/titans-error.js';
+import { TokenMemory } from '../memory/token-memory.js';
+import { memoryWeightNorm } from '../metrics/weight-norm.js';
+import { initBackend } from '../tensor/backend.js';
+import { tf } from '../tensor/tf.js';
+import type { MemoryWorkerData, WorkerErrorInfo, WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('memory-worker.ts must run in a worker thread');
+const data = workerData as MemoryWorkerData;
+const memories = new Map<string, TokenMemory>();
+/** Keys whose last import failed: their next request reports it. */
+const failed = new Map<string, unknown>();
+let chunks = 0;
+
+function send(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(reply, transfer);
+}
+
+function errorInfo(error: unknown): WorkerErrorInfo {
+  if (error instanceof TitansError) return { name: error.name, message: error.message, code: error.code, retriable: error.retriable };
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+/** The open memory of `key`; reports a failed import of it once. */
+function memoryOf(key: string): TokenMemory {
+  const failure = failed.get(key);
+  if (failure !== undefined) {
+    failed.delete(key);
+    throw failure;
+  }
+  const memory = memories.get(key);
+  if (memory === undefined) throw new TitansError('ERR_WORKER_KEY', `no open memory for key "${key}" on this worker`);
+  return memory;
+}
+
+/**
+ * The buffers of some typed arrays that can be transferred rather than copied: only a buffer the
+ * array fills exactly (never a view into a larger buffer such as the WASM heap).
+ */
+function buffersOf(...arrays: (ArrayBufferView | undefined)[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const a of arrays) {
+    if (a === undefined || !(a.buffer instanceof ArrayBuffer)) continue;
+    if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) buffers.add(a.buffer);
+  }
+  return [...buffers];
+}
+
+async function handle(request: WorkerRequest): Promise<void> {
+  switch (request.type) {
+    case 'open':
+      if (!memories.has(request.key)) memories.set(request.key, TokenMemory.create(data.memory));
+      return;
+    case 'import':
+      try {
+        memoryOf(request.key).importState(request.state);
+      } catch (error) {
+        failed.set(request.key, error);
+      }
+      return;
+    case 'process': {
+      const memory = memoryOf(request.key);
+      const result = await memory.process(request.tokens, { outputs: request.outputs });
+      chunks += 1;
+      const { loss, surprise, topK, retrievals } = result;
+      send(
+        {
+          type: 'result',
+          id: request.id,
+          tokensSeen: memory.tokensSeen,
+          ...(loss === undefined ? {} : { loss }),
+          ...(surprise === undefined ? {} : { surprise }),
+          ...(topK === undefined ? {} : { topK }),
+          ...(retrievals === undefined ? {} : { retrievals }),
+        },
+        buffersOf(loss, surprise, topK?.ids, topK?.probs, retrievals),
+      );
+      return;
+    }
+    case 'export': {
+      const state = await memoryOf(request.key).exportState();
+      send({ type: 'state', id: request.id, state }, buffersOf(...state.arrays.map((a) => a.data)));
+      return;
+    }
+    case 'dispose':
+      memories.get(request.key)?.dispose();
+      memories.delete(request.key);
+      failed.delete(request.key);
+      return;
+    case 'stats': {
+      const weightNorms: Record<string, number> = {};
+      if (request.weightNorms) for (const [key, memory] of memories) weightNorms[key] = memoryWeightNorm(await memory.exportState());
+      send({ type: 'stats', id: request.id, stats: { memories: memories.size, numTensors: tf.memory().numTensors, chunks, weightNorms } });
+      return;
+    }
+    case 'close':
+      for (const memory of memories.values()) memory.dispose();
+      memories.clear();
+      send({ type: 'closed' });
+      port?.close();
+      return;
+  }
+}
+
+let queue: Promise<void> = initBackend(data.backend === undefined ? {} : { backend: data.backend }).then(
+  (backend) => send({ type: 'ready', backend: backend.name }),
+  (error: unknown) => {
+    send({ type: 'error', id: undefined, key: undefined, error: errorInfo(error) });
+    port.close();
+  },
+);
+
+port.on('message', (request: WorkerRequest) => {
+  queue = queue.then(() =>
+    handle(request).catch((error: unknown) => {
+      const id = 'id' in request ? request.id : undefined;
+      const key = 'key' in request ? request.key : undefined;
+      send({ type: 'error', id, key, error: errorInfo(error) });
+    }),
+  );
+});

@@ -1,0 +1,258 @@
+import { availableParallelism } from 'node:os';
+import { ConfigError } from '../errors/config-error.js';
+import { LayerError } from '../errors/layer-error.js';
+import { TitansError } from '../errors/titans-error.js';
+import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../memory/token-memory-config.js';
+import { advanceCoverage } from '../pipeline/coverage.js';
+import { KeyedMemories, snapshotOf, type KeyedEntry } from '../pipeline/keyed-memories.js';
+import type { ChunkResult, MemoryEvent, SnapshotEvent, SnapshotReason } from '../pipeline/memory-events.js';
+import type { NeuralMemoryOptions } from '../pipeline/neural-memory.js';
+import type { TokenChunk } from '../pipeline/token-chunk.js';
+import { trimCovered } from '../pipeline/trim-covered.js';
+import type { MemorySnapshot } from '../snapshot/memory-snapshot.js';
+import { interruptible } from '../stream/interruptible.js';
+import { SourceReader } from '../stream/source-reader.js';
+import type { AsyncOperator } from '../stream/types.js';
+import type { BackendChoice } from '../tensor/backend.js';
+import { BYTE_VOCAB_SIZE } from '../tokenize/byte-tokenizer.js';
+import { PoolWorker } from './pool-worker.js';
+import { RemoteMemory } from './remote-memory.js';
+import { shardOf } from './shard-of.js';
+import type { WorkerStats } from './worker-protocol.js';
+
+/** Options of {@link neuralMemoryPool}: those of `neuralMemory` (but `create`), and the pool's. */
+export interface NeuralMemoryPoolOptions extends Omit<NeuralMemoryOptions, 'create'> {
+  /** Worker threads; keys are sharded over them by a stable hash. Default `os.availableParallelism()`. */
+  readonly workers?: number;
+  /**
+   * Chunks per worker sent but not yet emitted downstream (backpressure across the thread
+   * boundary: the source is not read further while the next chunk's worker is full). Default 4.
+   */
+  readonly maxInFlight?: number;
+  /** Backend of each worker's TensorFlow.js instance (default: TITANS_BACKEND, else auto). */
+  readonly backend?: BackendChoice;
+}
+
+/** Statistics of the workers of the pool's running iterations. */
+export interface PoolStats {
+  /** One entry per worker, in pool order (iterations one after another). */
+  readonly workers: readonly WorkerStats[];
+}
+
+/** The operator of {@link neuralMemoryPool}, with a look inside its workers. */
+export interface NeuralMemoryPool extends AsyncOperator<TokenChunk, MemoryEvent> {
+  /**
+   * Asks every worker of the running iterations for its statistics (answered between two chunks).
+   *
+   * @param options - `weightNorms`: also the weight norm of every live memory (exports each state).
+   * @returns The statistics; no workers when nothing is running.
+   */
+  stats(options?: { readonly weightNorms?: boolean }): Promise<PoolStats>;
+}
+
+/** A chunk on its way through a worker, or evicted snapshots waiting for their turn. */
+interface Item {
+  readonly worker: number;
+  readonly evicted: readonly MemorySnapshot[];
+  readonly entry: KeyedEntry | undefined;
+  /** The chunk's result once the worker answered; undefined for an item of evicted snapshots only. */
+  readonly result: Promise<ChunkResult> | undefined;
+  /** Take a periodic snapshot after emitting this chunk (its key waits until then). */
+  readonly snapshotDue: boolean;
+}
+
+function checkPositiveInteger(field: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new ConfigError(field, `must be a positive integer, got ${value}`);
+}
+
+/**
+ * The keyed Titans layer of `neuralMemory`, sharded over a pool of worker threads: one
+ * TensorFlow.js instance per worker (the WASM backend computes on one thread per instance), so
+ * keys run on every core. Same input, same events, in the same order, as `neuralMemory` with
+ * the same options: chunks are sent to the worker of their key (a stable hash, so a key's chunks
+ * stay in order on one worker) and results are emitted in input order.
+ *
+ * Backpressure: at most `maxInFlight` chunks per worker are out (sent, not yet emitted); the
+ * source is read no further while the next chunk's worker is full. Snapshots come from the
+ * workers: periodic ones are taken exactly after their chunk (the key's next chunk waits),
+ * `ChunkResult.snapshot()` works while the key has no later chunk out (else it rejects with
+ * `ERR_SNAPSHOT_STALE`: prefer the `snapshots` option), final and evicted ones as in
+ * `neuralMemory`. The workers start with the iteration and are closed, with every memory
+ * disposed, when it ends, fails or is stopped.
+ *
+ * @example
+ * ```ts
+ * const events = pipe(records, tokenize(new ByteTokenizer()), chunkTokens(64), neuralMemoryPool({ workers: 2 }));
+ * ```
+ * @param options - as `neuralMemory` (memory configuration, outputs, eviction, snapshots, store) plus `workers`, `maxInFlight`, `backend`.
+ * @returns an operator from token chunks to {@link MemoryEvent}s, with {@link NeuralMemoryPool.stats}.
+ * @throws {ConfigError} at once for bad options. While running, a failure inside a memory is a
+ *   {@link LayerError} naming the key and position; a worker that cannot start or dies fails the
+ *   stream with `ERR_WORKER`.
+ */
+export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralMemoryPool {
+  const { predictions = 0, retrievals = false, store, snapshots: schedule, maxInFlight = 4 } = options;
+  const workerCount = options.workers ?? availableParallelism();
+  checkPositiveInteger('workers', workerCount);
+  checkPositiveInteger('maxInFlight', maxInFlight);
+  checkPositiveInteger('maxLiveMemories', options.maxLiveMemories);
+  checkPositiveInteger('snapshots.everyChunks', schedule?.everyChunks);
+  if (schedule?.everyMs !== undefined && !(Number.isFinite(schedule.everyMs) && schedule.everyMs > 0)) {
+    throw new ConfigError('snapshots.everyMs', `must be a positive number, got ${schedule.everyMs}`);
+  }
+  if (!Number.isSafeInteger(predictions) || predictions < 0) throw new ConfigError('predictions', `must be a non-negative integer, got ${predictions}`);
+  const config = resolveTokenMemoryConfig({ vocabSize: BYTE_VOCAB_SIZE, ...options.memory } as TokenMemoryConfig);
+  const finalSnapshots = options.finalSnapshots ?? (store !== undefined || schedule !== undefined);
+  const outputs = { loss: true, surprise: true, predictions, retrievals };
+  const running = new Set<readonly PoolWorker[]>();
+
+  const operator = (source: AsyncIterable<TokenChunk>): AsyncIterable<MemoryEvent> =>
+    interruptible(async function* (ctx) {
+      const reader = new SourceReader(source, ctx);
+      const workers = Array.from({ length: workerCount }, (_, i) => new PoolWorker(i, { memory: config, ...(options.backend === undefined ? {} : { backend: options.backend }) }));
+      running.add(workers);
+      const memories = new KeyedMemories({
+        create: (key) => new RemoteMemory(workers[shardOf(key, workerCount)] as PoolWorker, key, config),
+        ...(options.maxLiveMemories === undefined ? {} : { maxLive: options.maxLiveMemories }),
+        ...(store === undefined ? {} : { store }),
+      });
+      const queue: Item[] = [];
+      const out = new Array<number>(workerCount).fill(0);
+      /** Chunks sent per entry; a chunk's snapshot() is valid while its count is the latest. */
+      const sent = new WeakMap<KeyedEntry, number>();
+      /** Keys whose next chunk waits for a periodic snapshot. */
+      const waitingForSnapshot = new Set<string>();
+
+      const snapshotEvent = async (entry: KeyedEntry, reason: SnapshotReason): Promise<SnapshotEvent> => {
+        const extra = await ctx.wait(options.beforeSnapshot?.(entry.key, reason));
+        const snapshot = await ctx.wait(snapshotOf(entry, extra));
+        await ctx.wait(store?.save(snapshot));
+        entry.chunksSinceSnapshot = 0;
+        entry.lastSnapshotAt = performance.now();
+        return { type: 'snapshot', reason, snapshot };
+      };
+
+      const canSend = (chunk: TokenChunk): boolean => out[shardOf(chunk.key, workerCount)] as number < maxInFlight && !waitingForSnapshot.has(chunk.key);
+
+      const send = async (chunk: TokenChunk): Promise<void> => {
+        const worker = shardOf(chunk.key, workerCount);
+        const { entry, evicted } = await ctx.wait(memories.acquire(chunk.key));
+        const fresh = trimCovered(chunk, entry.coverage);
+        if (fresh === undefined) {
+          if (evicted.length > 0) queue.push({ worker, evicted, entry: undefined, result: undefined, snapshotDue: false });
+          else return;
+        } else {
+          const count = (sent.get(entry) ?? 0) + 1;
+          sent.set(entry, count);
+          entry.chunksSinceSnapshot += 1;
+          const snapshotDue =
+            schedule !== undefined &&
+            ((schedule.everyChunks !== undefined && entry.chunksSinceSnapshot >= schedule.everyChunks) || (schedule.everyMs !== undefined && performance.now() - entry.lastSnapshotAt >= schedule.everyMs));
+          if (snapshotDue) waitingForSnapshot.add(chunk.key);
+          const result = entry.memory.process(fresh.tokens, { outputs }).then(
+            (r): ChunkResult => {
+              // Runs as the worker's answers arrive, in order: an export requested later sees this bookkeeping done.
+              entry.version += 1;
+              entry.coverage = advanceCoverage(entry.coverage, fresh);
+              const loss = r.loss ?? new Float32Array(fresh.tokens.length);
+              const surprise = r.surprise ?? new Float32Array(fresh.tokens.length);
+              return {
+                type: 'chunk',
+                key: chunk.key,
+                chunk: fresh,
+                loss,
+                surprise,
+                ...(r.topK === undefined ? {} : { topK: r.topK }),
+                ...(r.retrievals === undefined ? {} : { retrievals: r.retrievals }),
+                records: entry.scorer.add(fresh, loss, surprise),
+                tokensSeen: entry.memory.tokensSeen,
+                snapshot: () => {
+                  if (sent.get(entry) !== count || !memories.entries().includes(entry)) {
+                    return Promise.reject(new TitansError('ERR_SNAPSHOT_STALE', `the memory of key "${chunk.key}" has moved past this chunk (or was evicted); with a worker pool use the snapshots option`));
+                  }
+                  return snapshotOf(entry);
+                },
+              };
+            },
+            (error: unknown) => {
+              if (error instanceof TitansError && error.code === 'ERR_WORKER') throw error;
+              throw new LayerError('neuralMemoryPool', chunk.key, fresh.spans[0]?.record.position, error);
+            },
+          );
+          result.catch(() => undefined); // reported when the item is emitted
+          queue.push({ worker, evicted, entry, result, snapshotDue });
+        }
+        out[worker] = (out[worker] as number) + 1;
+      };
+
+      try {
+        await ctx.wait(Promise.all(workers.map((w) => w.ready)));
+        let held: TokenChunk | undefined;
+        let ended = false;
+        for (;;) {
+          // Send what can be sent without waiting: never wait on the source while results are due.
+          while (!ended) {
+            if (held === undefined) {
+              if (queue.length > 0 && !reader.ready) {
+                void reader.pull();
+                break;
+              }
+              const next = await reader.next();
+              if (next.done === true) {
+                ended = true;
+                break;
+              }
+              held = next.value;
+            }
+            if (!canSend(held)) break;
+            const chunk = held;
+            held = undefined;
+            await send(chunk);
+          }
+          const head = queue[0];
+          if (head === undefined) {
+            if (ended) break;
+            continue;
+          }
+          if (held === undefined && !ended && head.result !== undefined) {
+            // Emit the head as soon as it is ready, or send more as soon as the source has a chunk.
+            let settled = false;
+            const done = head.result.then(
+              () => (settled = true),
+              () => (settled = true),
+            );
+            await ctx.wait(Promise.race([done, reader.pull()]));
+            if (!settled) continue;
+          }
+          queue.shift();
+          for (const snapshot of head.evicted) yield { type: 'snapshot', reason: 'evicted', snapshot };
+          if (head.result !== undefined) {
+            const result = await ctx.wait(head.result);
+            out[head.worker] = (out[head.worker] as number) - 1;
+            yield result;
+            if (head.snapshotDue && head.entry !== undefined) {
+              waitingForSnapshot.delete(head.entry.key);
+              // An entry evicted meanwhile has had its snapshot taken at eviction.
+              if (memories.entries().includes(head.entry)) yield await snapshotEvent(head.entry, 'periodic');
+            }
+          } else {
+            out[head.worker] = (out[head.worker] as number) - 1;
+          }
+        }
+        if (finalSnapshots) for (const entry of memories.entries()) yield await snapshotEvent(entry, 'final');
+      } finally {
+        memories.disposeAll();
+        running.delete(workers);
+        await Promise.all(workers.map((w) => w.close()));
+        await reader.close();
+      }
+    }, options);
+
+  return Object.assign(operator, {
+    async stats(statsOptions: { readonly weightNorms?: boolean } = {}): Promise<PoolStats> {
+      const workers = [...running].flat();
+      const replies = await Promise.all(workers.map((w) => w.request({ type: 'stats', weightNorms: statsOptions.weightNorms ?? false }, 'stats')));
+      return { workers: replies.map((r) => r.stats) };
+    },
+  });
+}

@@ -1,0 +1,63 @@
+import type { MemoryState } from '../memory/memory-state.js';
+import type { TokenMemoryProcessOptions, TokenMemoryResult } from '../memory/token-memory.js';
+import type { ResolvedTokenMemoryConfig } from '../memory/token-memory-config.js';
+import type { StreamMemory } from '../pipeline/stream-memory.js';
+import type { PoolWorker } from './pool-worker.js';
+
+/**
+ * A key's memory living in a worker thread, seen as a {@link StreamMemory}. Requests go to the
+ * worker in the order they are made and the worker handles them in that order, so a chunk sent
+ * before an export is in the exported state.
+ */
+export class RemoteMemory implements StreamMemory {
+  #tokensSeen = 0;
+
+  /**
+   * Opens the key's memory on `worker`.
+   *
+   * @param worker - The worker the key is sharded to.
+   * @param key - The state key.
+   * @param config - The configuration of every memory of the pool.
+   */
+  constructor(
+    private readonly worker: PoolWorker,
+    readonly key: string,
+    readonly config: ResolvedTokenMemoryConfig,
+  ) {
+    worker.post({ type: 'open', key });
+  }
+
+  /** Tokens absorbed as of the last answered chunk. */
+  get tokensSeen(): number {
+    return this.#tokensSeen;
+  }
+
+  async process(tokens: Int32Array, options: TokenMemoryProcessOptions = {}): Promise<TokenMemoryResult> {
+    const firstIndex = this.#tokensSeen;
+    const copy = tokens.slice();
+    const reply = await this.worker.request({ type: 'process', key: this.key, tokens: copy, outputs: options.outputs ?? {} }, 'result', [copy.buffer]);
+    this.#tokensSeen = reply.tokensSeen;
+    return {
+      count: tokens.length,
+      firstIndex,
+      ...(reply.loss === undefined ? {} : { loss: reply.loss }),
+      ...(reply.surprise === undefined ? {} : { surprise: reply.surprise }),
+      ...(reply.topK === undefined ? {} : { topK: reply.topK }),
+      ...(reply.retrievals === undefined ? {} : { retrievals: reply.retrievals }),
+    };
+  }
+
+  async exportState(): Promise<MemoryState> {
+    return (await this.worker.request({ type: 'export', key: this.key }, 'state')).state;
+  }
+
+  /** Sends the state to the worker; a failure to import shows in the key's next request. */
+  importState(state: MemoryState): void {
+    this.worker.post({ type: 'import', key: this.key, state });
+    this.#tokensSeen = state.tokensSeen;
+  }
+
+  dispose(): void {
+    this.worker.post({ type: 'dispose', key: this.key });
+  }
+}

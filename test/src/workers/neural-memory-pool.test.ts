@@ -1,0 +1,156 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, LayerError } from '../../../src/errors/index.js';
+import { chunkTokens, neuralMemory, tokenize, type ChunkResult, type MemoryEvent, type NeuralMemoryOptions, type SnapshotEvent } from '../../../src/pipeline/index.js';
+import type { SourceRecord } from '../../../src/records/index.js';
+import { InMemorySnapshotStore } from '../../../src/snapshot/index.js';
+import { fromIterable, pipe, toArray } from '../../../src/stream/index.js';
+import { initBackend } from '../../../src/tensor/index.js';
+import { ByteTokenizer } from '../../../src/tokenize/index.js';
+import { neuralMemoryPool, shardOf, type NeuralMemoryPoolOptions } from '../../../src/workers/index.js';
+
+const memory = { dim: 16, heads: 2, headDim: 8, chunkSize: 8, seed: 3 };
+
+function records(stream: string, count: number): SourceRecord[] {
+  return Array.from({ length: count }, (_, i) => ({ value: `${stream} event ${(i * 7) % 13} ok`, position: { kind: 'stream', stream, index: i } }));
+}
+
+function interleave(...lists: SourceRecord[][]): SourceRecord[] {
+  const out: SourceRecord[] = [];
+  for (let i = 0; i < Math.max(...lists.map((l) => l.length)); i++) for (const l of lists) if (l[i]) out.push(l[i] as SourceRecord);
+  return out;
+}
+
+const chunks = (source: AsyncIterable<SourceRecord> | Iterable<SourceRecord>) => pipe(fromIterable(source), tokenize(new ByteTokenizer()), chunkTokens(8));
+const single = (recs: SourceRecord[], options: NeuralMemoryOptions = {}) => toArray(neuralMemory({ memory, ...options })(chunks(recs)));
+const pooled = (recs: SourceRecord[], options: NeuralMemoryPoolOptions = {}) => toArray(neuralMemoryPool({ memory, workers: 2, ...options })(chunks(recs)));
+
+/** An event without its snapshot() function and timestamps, for comparison. */
+function plain(event: MemoryEvent): unknown {
+  if (event.type === 'chunk') {
+    const { snapshot: _, ...rest } = event;
+    return rest;
+  }
+  const { createdAt: _, ...snapshot } = event.snapshot;
+  return { ...event, snapshot };
+}
+
+// Four keys that fall on both workers of a pool of two.
+const keys = ['a', 'b', 'c', 'd'];
+
+describe('neuralMemoryPool (keyed layer over worker threads)', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm' });
+    expect(new Set(keys.map((k) => shardOf(k, 2))).size).toBe(2);
+  });
+
+  it('emits the same events in the same order as neuralMemory, for several keys over two workers', async () => {
+    const input = interleave(...keys.map((k, i) => records(k, 8 + 3 * i)));
+    const store = () => new InMemorySnapshotStore();
+    const options = { predictions: 2, retrievals: true, snapshots: { everyChunks: 3 } } as const;
+    const [expected, actual] = [await single(input, { ...options, store: store() }), await pooled(input, { ...options, store: store() })];
+    expect(actual.length).toBe(expected.length);
+    expect(actual.filter((e) => e.type === 'snapshot').length).toBeGreaterThan(keys.length);
+    expect(actual.map(plain)).toEqual(expected.map(plain));
+  });
+
+  it('evicts beyond maxLiveMemories and restores from the store: same results as the single-thread layer', async () => {
+    const input = interleave(...keys.map((k) => records(k, 6)));
+    const options = { maxLiveMemories: 2, finalSnapshots: false } as const;
+    const expected = await single(input, { ...options, store: new InMemorySnapshotStore() });
+    const actual = await pooled(input, { ...options, store: new InMemorySnapshotStore(), maxInFlight: 2 });
+    expect(actual.filter((e) => e.type === 'snapshot' && e.reason === 'evicted').length).toBeGreaterThan(2);
+    expect(actual.map(plain)).toEqual(expected.map(plain));
+  });
+
+  it('emits nothing for an empty source; snapshot() works while the key has no later chunk out', async () => {
+    expect(await pooled([], { workers: 1 })).toEqual([]);
+    const pipelined = neuralMemoryPool({ memory, workers: 1, maxInFlight: 4 })(chunks(records('a', 6)))[Symbol.asyncIterator]();
+    const first = (await pipelined.next()).value as ChunkResult;
+    await expect(first.snapshot()).rejects.toThrow(/moved past this chunk/);
+    await pipelined.return?.();
+    const iterator = neuralMemoryPool({ memory, workers: 1, maxInFlight: 1, finalSnapshots: true })(chunks(records('a', 3)))[Symbol.asyncIterator]();
+    let lastChunk: ChunkResult | undefined;
+    let final: SnapshotEvent | undefined;
+    let fromChunk;
+    for (let r = await iterator.next(); r.done !== true; r = await iterator.next()) {
+      if (r.value.type === 'chunk') {
+        lastChunk = r.value;
+        fromChunk = await r.value.snapshot();
+      } else final = r.value;
+    }
+    expect(lastChunk).toBeDefined();
+    expect(fromChunk?.state).toEqual(final?.snapshot.state);
+  });
+
+  it('reports a failure inside a worker as a LayerError with the key and position', async () => {
+    // Byte tokens above the vocabulary fail in the worker's memory.
+    const bad = [...records('a', 2), { value: 'zzz', position: { kind: 'stream', stream: 'a', index: 2 } } as SourceRecord];
+    const attempt = toArray(neuralMemoryPool({ memory: { ...memory, vocabSize: 100 }, workers: 1 })(chunks(bad)));
+    await expect(attempt).rejects.toBeInstanceOf(LayerError);
+    await expect(toArray(neuralMemoryPool({ memory: { ...memory, vocabSize: 100 }, workers: 1 })(chunks(bad)))).rejects.toThrow(/neuralMemoryPool failed for key "a" at a#\d: token id 1\d\d/);
+  });
+
+  it('passes an upstream error through after the results before it', async () => {
+    async function* failing(): AsyncGenerator<SourceRecord> {
+      yield* records('a', 6);
+      throw new Error('source broke');
+    }
+    const seen: MemoryEvent[] = [];
+    await expect(
+      (async () => {
+        for await (const e of neuralMemoryPool({ memory, workers: 1 })(chunks(failing()))) seen.push(e);
+      })(),
+    ).rejects.toThrow('source broke');
+    expect(seen.length).toBeGreaterThan(0);
+  });
+
+  it('return() on a never-ending source stops the source and closes every worker; tensors stay flat meanwhile', async () => {
+    let returned = false;
+    let index = 0;
+    const endless: AsyncIterable<SourceRecord> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => ({ done: false, value: { value: `k${index % 3} line ${index % 17}`, position: { kind: 'stream', stream: `k${index % 3}`, index: index++ } } }),
+        return: async () => ((returned = true), { done: true, value: undefined }),
+      }),
+    };
+    const pool = neuralMemoryPool({ memory, workers: 2, maxInFlight: 3 });
+    const tensors: number[] = [];
+    let seen = 0;
+    for await (const event of pool(chunks(endless))) {
+      if (event.type !== 'chunk') continue;
+      seen += 1;
+      if (seen % 40 === 0) {
+        const stats = await pool.stats();
+        expect(stats.workers).toHaveLength(2);
+        tensors.push(stats.workers.reduce((sum, w) => sum + w.numTensors, 0));
+      }
+      if (seen === 200) break;
+    }
+    expect(returned).toBe(true);
+    expect(new Set(tensors).size).toBe(1);
+    expect((await pool.stats()).workers).toEqual([]);
+  });
+
+  it('holds the source back: at most maxInFlight chunks per worker are out while the consumer waits', async () => {
+    let pulled = 0;
+    async function* counted(): AsyncGenerator<SourceRecord> {
+      for (const r of records('a', 400)) {
+        pulled += 1;
+        yield r;
+      }
+    }
+    const iterator = neuralMemoryPool({ memory, workers: 1, maxInFlight: 2 })(chunks(counted()))[Symbol.asyncIterator]();
+    await iterator.next();
+    await new Promise((r) => setTimeout(r, 300));
+    // One record is about 1.6 chunks: 2 out + 1 emitted + 1 held + the chunker's partial chunk.
+    expect(pulled).toBeLessThanOrEqual(6);
+    await iterator.return?.();
+  });
+
+  it('rejects bad options at once', () => {
+    expect(() => neuralMemoryPool({ workers: 0 })).toThrow(ConfigError);
+    expect(() => neuralMemoryPool({ maxInFlight: 1.5 })).toThrow(/maxInFlight/);
+    expect(() => neuralMemoryPool({ memory: { chunkSize: 0 } })).toThrow(ConfigError);
+    expect(() => neuralMemoryPool({ predictions: -1 })).toThrow(/predictions/);
+  });
+});
