@@ -14,6 +14,9 @@ import { choiceOption, intOption, numberOption } from '../options.js';
 import { formatDuration, formatRate, ProgressLine } from '../progress.js';
 import { DEFAULT_SAMPLE_RECORDS, openSource, sourceKey, SOURCE_KINDS } from '../run/open-source.js';
 import { RECORD_OUTPUT_COLUMNS, recordOutputRow } from '../run/record-output.js';
+import { KAFKA_RUN_OPTIONS, KAFKA_RUN_USAGE, kafkaRunFlags } from '../run/kafka-flags.js';
+import { openKafkaCliSink, type KafkaCliSink } from '../run/kafka-cli-sink.js';
+import { kafkaTopics, runKafkaSource } from '../run/run-kafka.js';
 import { TopRecords } from '../run/top-records.js';
 import { parseEndpoint } from '../source-spec.js';
 
@@ -24,11 +27,13 @@ every record by its surprise, and prints a summary with the most surprising reco
 
 Input and output:
   --source <spec>        sample (built-in service logs with injected anomalies, default),
-                         text:<file>, - (stdin), arrow:<file> (.arrows stream or .arrow file)
+                         text:<file>, - (stdin), arrow:<file> (.arrows stream or .arrow file),
+                         kafka:<topic>[,<topic>...] (a consumer group; see Kafka below)
   --column <name>        Arrow column holding text or tokens (default "text")
   --records <n>          records of the sample source (default ${DEFAULT_SAMPLE_RECORDS})
   --seed <n>             seed of the sample source (default 0)
-  --sink <spec>          arrow:<file>: write one row per record (position, tokens, loss, surprise)
+  --sink <spec>          arrow:<file>: write one row per record (position, tokens, loss, surprise);
+                         kafka:<topic>: one JSON score message per record (and the alerts)
   --snapshot-dir <dir>   keep memory snapshots there and resume from the latest on restart
   --snapshot-every <n>   chunks between snapshots (default 200)
 
@@ -44,7 +49,9 @@ Other:
   --backend <name>       auto | ${BACKEND_NAMES.join(' | ')} (default: TITANS_BACKEND or auto)
   --json                 print the summary as one JSON object on stdout
   --progress             force the progress line on (default: only on a terminal)
-  -h, --help             this help`;
+  -h, --help             this help
+
+${KAFKA_RUN_USAGE}`;
 
 const SINK_EXTRA = 'cli.sink';
 
@@ -74,10 +81,11 @@ export const runCommand: Command = {
         backend: { type: 'string' },
         json: { type: 'boolean', default: false },
         progress: { type: 'boolean' },
+        ...KAFKA_RUN_OPTIONS,
       },
     });
-    const source = parseEndpoint('source', values.source, SOURCE_KINDS);
-    const sinkSpec = values.sink === undefined ? undefined : parseEndpoint('sink', values.sink, ['arrow']);
+    const source = parseEndpoint('source', values.source, [...SOURCE_KINDS, 'kafka']);
+    const sinkSpec = values.sink === undefined ? undefined : parseEndpoint('sink', values.sink, ['arrow', 'kafka']);
     const memoryConfig: TokenMemoryConfig = {
       vocabSize: BYTE_VOCAB_SIZE,
       dim: intOption('dim', values.dim, 64, 1, 4096),
@@ -91,13 +99,32 @@ export const runCommand: Command = {
     const backendChoice = values.backend === undefined ? undefined : choiceOption<BackendChoice>('backend', values.backend, ['auto', ...BACKEND_NAMES], 'auto');
     const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
     const resolved = resolveTokenMemoryConfig(memoryConfig);
+    const kafkaTopicsOfSource = source.kind === 'kafka' ? kafkaTopics('source', source) : undefined;
+    const kafkaFlags = source.kind === 'kafka' || sinkSpec?.kind === 'kafka' ? kafkaRunFlags(values, context.env, kafkaTopicsOfSource?.[0]) : undefined;
+    if (kafkaTopicsOfSource !== undefined && kafkaFlags !== undefined) {
+      return runKafkaSource({
+        context,
+        sourceLabel: values.source,
+        topics: kafkaTopicsOfSource,
+        flags: kafkaFlags,
+        memory: memoryConfig,
+        backend: backend.name,
+        snapshotEvery,
+        snapshotDir: values['snapshot-dir'],
+        sink: sinkSpec,
+        json: values.json,
+        progress: values.progress,
+      });
+    }
 
     const key = sourceKey(source);
     const store = values['snapshot-dir'] === undefined ? undefined : new DirectoryMemoryStore(values['snapshot-dir']);
     const resumeFrom: MemorySnapshot | undefined = await store?.load(key, { config: resolved });
     const sinkCheckpoint = resumeFrom?.extra?.[SINK_EXTRA] as { batches: number } | undefined;
     let sink: ArrowSink | undefined;
-    if (sinkSpec !== undefined) {
+    let kafkaSink: KafkaCliSink | undefined;
+    if (sinkSpec?.kind === 'kafka' && kafkaFlags !== undefined) kafkaSink = await openKafkaCliSink(kafkaFlags, kafkaTopics('sink', sinkSpec)[0] as string, context.env);
+    else if (sinkSpec !== undefined) {
       sink = await createArrowSink(sinkSpec.target, {
         columns: RECORD_OUTPUT_COLUMNS,
         ...(resumeFrom === undefined ? { mode: 'create' } : { mode: 'append', keepBatches: sinkCheckpoint?.batches ?? 0 }),
@@ -115,6 +142,7 @@ export const runCommand: Command = {
         signal: context.signal,
         ...(store === undefined ? {} : { store, snapshots: { everyChunks: snapshotEvery } }),
         ...(sink === undefined ? {} : { beforeSnapshot: async () => ({ [SINK_EXTRA]: await sink.flush() }) }),
+        ...(kafkaSink === undefined ? {} : { beforeSnapshot: async () => void (await kafkaSink.flush()) }),
       }),
     );
 
@@ -136,17 +164,21 @@ export const runCommand: Command = {
           recordsScored += 1;
           top.add(score);
           await sink?.write(recordOutputRow(score));
+          await kafkaSink?.write(score);
         }
         const seconds = (performance.now() - started) / 1000;
         progress.update(`${recordsScored} records, ${tokens} tokens, ${formatRate(tokens / seconds)} tokens, surprise ${recentLoss.toFixed(4)}, ${formatDuration(seconds)}`);
       }
       await sink?.close();
+      await kafkaSink?.flush();
     } catch (error) {
       // Keep the outputs of everything processed before the failure (bad input stops the run, it does not erase it).
       await sink?.close().catch(() => sink?.abort(error));
+      await kafkaSink?.flush().catch(() => undefined);
       throw error;
     } finally {
       progress.done();
+      await kafkaSink?.close();
     }
     const seconds = (performance.now() - started) / 1000;
     const anomalies = source.kind === 'sample' ? new Set([...sampleLogLines({ count: intOption('records', values.records, DEFAULT_SAMPLE_RECORDS), seed: intOption('seed', values.seed, 0, 0) })].filter((l) => l.anomaly).map((l) => l.index)) : undefined;

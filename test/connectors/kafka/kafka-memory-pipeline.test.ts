@@ -109,4 +109,31 @@ describe('runKafkaPipeline on the real broker', () => {
     // At least once: some records scored by A before the handover may be scored again by B.
     expect([...new Set(scoredInputs(outputs))].sort()).toEqual(allInputs(lines).sort());
   }, 60_000);
+
+  it('exactly-once: outputs and offsets commit with each snapshot; a read_committed reader sees every output once', async () => {
+    const { topic, outputTopic, snapshotTopic, lines } = await setup(120, 13);
+    const groupId = uniqueName('group');
+    const run = runKafkaPipeline({
+      client: kafka.client(),
+      groupId,
+      topics: [topic],
+      memory: TEST_MEMORY,
+      snapshotTopic,
+      snapshots: { everyChunks: 20 },
+      output: { topic: outputTopic },
+      alerts: { quantile: 0.99, warmup: 20 },
+      exactlyOnce: true,
+      source: { idleExitMs: 2000, consumer: { maxWaitTimeMs: 100 } },
+    });
+    const stats = await run.done;
+    expect(stats.records).toBe(360);
+    expect(stats.commits).toBe(stats.snapshots);
+    const memories = await finalMemories(snapshotTopic, groupId, topic);
+    for (const p of [0, 1, 2]) expectSameMemory(memories[p], await offlineMemory(topic, p, lines[p] ?? []));
+    const admin = await kafka.admin();
+    expect((await admin.fetchOffsets(groupId, [topic])).map((o) => o.offset)).toEqual(['120', '120', '120']);
+    const outputs = await readOutputs(kafka.client(), outputTopic, 360 + stats.alerts);
+    expect(scoredInputs(outputs).sort()).toEqual(allInputs(lines).sort());
+    expect(outputs.filter((o) => o.json.type === 'alert')).toHaveLength(stats.alerts);
+  }, 60_000);
 });
