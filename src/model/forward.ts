@@ -156,19 +156,19 @@ function memoryOutput(ctx: Context, p: string, perHead: Tensor2D[]): Tensor2D {
   return matMul2d(catRows(rows), param(ctx.w, p + 'mem.out'));
 }
 
-/** θ, η, α of every stream and head, `[batch·heads × n]`, from each token's memory input. */
+/**
+ * θ, η, α of every stream and head, `[batch·heads × n]`, from each token's memory input. (Not
+ * `chunkLogGates`: `tf.logSigmoid`'s gradient reads its input without saving it, so `tf.grad`
+ * through it fails once the input has been freed.)
+ */
 function memoryGates(ctx: Context, p: string, rows: Tensor2D): ChunkGates {
   const o = ctx.config.memory;
   const gates = dataGates(o);
   const params = gates.length > 0 ? { weight: param(ctx.w, p + 'mem.gates.weight'), bias: param<Tensor1D>(ctx.w, p + 'mem.gates.bias'), gates } : undefined;
   const parts = Array.from({ length: ctx.batch }, (_, b) => chunkGates(o, params, params ? rowsOf(rows, b, ctx.n, ctx.batch) : undefined, ctx.n));
-  const cat = (pick: (g: ChunkGates) => Tensor2D) => (parts.length === 1 ? pick(parts[0] as ChunkGates) : (tf.concat(parts.map(pick), 0) as Tensor2D));
-  const first = parts[0] as ChunkGates;
-  if ('logMomentum' in first) {
-    return { lr: cat((g) => g.lr), logMomentum: cat((g) => (g as typeof first).logMomentum), logRetention: cat((g) => (g as typeof first).logRetention) };
-  }
-  const plain = (g: ChunkGates) => g as Extract<ChunkGates, { momentum: Tensor2D }>;
-  return { lr: cat((g) => g.lr), momentum: cat((g) => plain(g).momentum), forget: cat((g) => plain(g).forget) };
+  if (parts.length === 1) return parts[0] as ChunkGates;
+  const cat = (pick: (g: (typeof parts)[number]) => Tensor2D) => tf.concat(parts.map(pick), 0) as Tensor2D;
+  return { lr: cat((g) => g.lr), momentum: cat((g) => g.momentum), forget: cat((g) => g.forget) };
 }
 
 /**

@@ -12,7 +12,7 @@ export { ARCHS, resolveTitansModelConfig } from './model-config.js';
 export type { Arch, ResolvedTitansModelConfig, TitansModelConfig } from './model-config.js';
 export { initModelWeights, weightShapes } from './model-weights.js';
 export type { ModelWeights } from './model-weights.js';
-export { buildState, disposeState, initialState, stateLayout, stateTensors, withStateTensors } from './model-state.js';
+export { buildState, disposeState, initialState, stateLayout, stateTensors } from './model-state.js';
 export type { LayerState, ModelState, StateSlot } from './model-state.js';
 export { forwardSegment } from './forward.js';
 export type { SegmentResult } from './forward.js';

@@ -85,33 +85,6 @@ export function stateTensors(state: ModelState): Tensor[] {
 }
 
 /**
- * A state of the same structure with its tensors replaced, in {@link stateTensors} order.
- *
- * @example
- * ```ts
- * const copy = withStateTensors(state, stateTensors(state).map((t) => t.clone()));
- * ```
- * @param state - The structure.
- * @param tensors - Replacement tensors.
- * @returns The new state (sharing nothing with `state` but numbers).
- */
-export function withStateTensors(state: ModelState, tensors: readonly Tensor[]): ModelState {
-  let i = 0;
-  const take = () => tensors[i++] as Tensor2D;
-  const layers = state.layers.map((layer) => ({
-    memory: layer.memory?.map((head) => {
-      const w = head.w.map(take);
-      const s = head.s.map(take);
-      return { w, s };
-    }),
-    conv: layer.conv ? take() : undefined,
-    keys: layer.keys ? take() : undefined,
-    values: layer.values ? take() : undefined,
-  }));
-  return { ...state, layers };
-}
-
-/**
  * Frees every tensor of a state.
  *
  * @example
