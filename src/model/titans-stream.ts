@@ -135,59 +135,69 @@ export class TitansStream {
     }
   }
 
-  /** The synchronous part of {@link process}: runs the segments, commits the state, returns output tensors. */
+  /**
+   * The synchronous part of {@link process}: runs the segments one at a time (so memory stays
+   * bounded by one segment whatever the call's length), commits the state, returns output tensors.
+   */
   private step(tokens: Int32Array, k: number): { nll: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined } {
     const { config } = this.model;
     const seg = config.segment;
-    const all = new Int32Array(this.pending.length + tokens.length);
-    all.set(this.pending);
-    all.set(tokens, this.pending.length);
     const p = this.pending.length;
-    const n = tokens.length;
+    const all = new Int32Array(p + tokens.length);
+    all.set(this.pending);
+    all.set(tokens, p);
     const full = Math.floor(all.length / seg);
-    let newState: ModelState | undefined;
-    let result: { nll: Tensor1D; next: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined } | undefined;
-    tf.tidy(() => {
-      let state = this.state;
-      const rows: Tensor2D[] = [];
-      for (let s = 0; s < full; s++) {
-        const r = forwardSegment(config, this.model.tensors, state, tf.tensor1d(all.subarray(s * seg, (s + 1) * seg), 'int32'), true);
-        rows.push(tf.logSoftmax(r.logits));
-        state = r.state as ModelState;
+    let state = this.state;
+    // Log-probabilities of the row before the next token to score (row r predicts token r + 1 of `all`).
+    let before: Tensor2D | undefined = this.next ? tf.reshape(this.next, [1, config.vocabSize]) : undefined;
+    const parts: { nll: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined }[] = [];
+    try {
+      for (let a = 0; a < all.length; a += seg) {
+        const e = Math.min(a + seg, all.length);
+        const update = e - a === seg;
+        const from = Math.max(p, a); // first new token of this segment
+        const out = tf.tidy(() => {
+          const r = forwardSegment(config, this.model.tensors, state, tf.tensor1d(all.subarray(a, e), 'int32'), update);
+          const logp = tf.logSoftmax(r.logits);
+          const rows = from - 1 >= a ? tf.slice(logp, from - 1 - a, e - from) : tf.concat([before as Tensor2D, tf.slice(logp, 0, e - from - 1)]);
+          const flat = Int32Array.from(all.subarray(from, e), (t, i) => i * config.vocabSize + t);
+          const nll = tf.neg(tf.gather(tf.reshape(rows, [-1]), tf.tensor1d(flat, 'int32'))) as Tensor1D;
+          const top = k > 0 ? tf.topk(tf.slice(logp, from - a, e - from), k) : undefined;
+          const kept = { nll, topIds: top?.indices, topProbs: top ? tf.exp(top.values) : undefined, last: tf.slice(logp, e - a - 1, 1) as Tensor2D, state: r.state };
+          [kept.nll, kept.topIds, kept.topProbs, kept.last, ...(r.state ? stateTensors(r.state) : [])].forEach((t) => t && tf.keep(t));
+          return kept as unknown as tf.TensorContainer;
+        }) as unknown as { nll: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined; last: Tensor2D; state: ModelState | undefined };
+        parts.push({ nll: out.nll, topIds: out.topIds, topProbs: out.topProbs });
+        before?.dispose();
+        before = out.last;
+        if (out.state) {
+          if (state !== this.state) disposeState(state);
+          state = out.state;
+        }
       }
-      if (full * seg < all.length) {
-        rows.push(tf.logSoftmax(forwardSegment(config, this.model.tensors, state, tf.tensor1d(all.subarray(full * seg), 'int32'), false).logits));
-      }
-      const logp = rows.length === 1 ? (rows[0] as Tensor2D) : tf.concat(rows, 0);
-      // Row r predicts token r + 1 of `all`; the token before the call's first is row p − 1 (or the stored `next`).
-      const before = p >= 1 ? tf.slice(logp, p - 1, n) : tf.concat([tf.reshape(this.next as Tensor1D, [1, -1]), tf.slice(logp, 0, n - 1)]);
-      const flat = Int32Array.from(tokens, (t, i) => i * config.vocabSize + t);
-      const nll = tf.neg(tf.gather(tf.reshape(before, [-1]), tf.tensor1d(flat, 'int32'))) as Tensor1D;
-      const next = tf.reshape(tf.slice(logp, all.length - 1, 1), [config.vocabSize]) as Tensor1D;
-      let topIds: Tensor | undefined;
-      let topProbs: Tensor | undefined;
-      if (k > 0) {
-        const top = tf.topk(tf.slice(logp, p, n), k);
-        topIds = top.indices;
-        topProbs = tf.exp(top.values);
-      }
-      if (full > 0) {
-        newState = state;
-        stateTensors(state).forEach((t) => tf.keep(t));
-      }
-      result = { nll, next, topIds, topProbs };
-      [nll, next, topIds, topProbs].forEach((t) => t && tf.keep(t));
-    });
-    const r = result as unknown as { nll: Tensor1D; next: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined };
-    if (newState) {
-      disposeState(this.state);
-      this.state = newState;
+      const result = tf.tidy(() => {
+        const cat = (ts: Tensor[]) => (ts.length === 1 ? tf.clone(ts[0] as Tensor) : tf.concat(ts));
+        return {
+          nll: cat(parts.map((x) => x.nll)) as Tensor1D,
+          topIds: k > 0 ? cat(parts.map((x) => x.topIds as Tensor)) : undefined,
+          topProbs: k > 0 ? cat(parts.map((x) => x.topProbs as Tensor)) : undefined,
+        } as unknown as tf.TensorContainer;
+      }) as unknown as { nll: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined };
+      // Commit.
+      if (state !== this.state) disposeState(this.state);
+      this.state = state;
+      this.next?.dispose();
+      this.next = tf.reshape(before as Tensor2D, [config.vocabSize]);
+      this.pending = all.slice(full * seg);
+      this.seen += tokens.length;
+      return result;
+    } catch (error) {
+      if (state !== this.state) disposeState(state);
+      throw error;
+    } finally {
+      tf.dispose(parts.flatMap((x) => [x.nll, x.topIds, x.topProbs]).filter((t): t is Tensor => t !== undefined));
+      before?.dispose();
     }
-    this.next?.dispose();
-    this.next = r.next;
-    this.pending = all.slice(full * seg);
-    this.seen += n;
-    return { nll: r.nll, topIds: r.topIds, topProbs: r.topProbs };
   }
 
   /**
