@@ -8,14 +8,17 @@ import { pipe, tap } from '../../src/stream/index.js';
 import { BACKEND_NAMES, initBackend, type BackendChoice } from '../../src/tensor/index.js';
 import { BYTE_RECORD_SEPARATOR, BYTE_VOCAB_SIZE, ByteTokenizer } from '../../src/tokenize/index.js';
 import type { Command, CommandContext } from '../command.js';
+import { METRICS_OPTIONS, METRICS_USAGE, meteredRun } from '../metrics-endpoint.js';
 import { choiceOption, intOption, numberOption } from '../options.js';
 import { formatDuration, formatRate, ProgressLine } from '../progress.js';
 import { soakChartSvg } from '../soak/soak-chart.js';
-import { mainThreadLayer } from '../soak/soak-layer.js';
+import { mainThreadLayer, poolLayer } from '../soak/soak-layer.js';
 import { SoakRecorder } from '../soak/soak-recorder.js';
 import { formatSoakSummary, summarizeSoak, type SoakReport, type SoakSample } from '../soak/soak-report.js';
 
 const DEFAULT_TOKENS = 10_000_000;
+/** Longest stretch of chunks without a turn of the event loop, milliseconds. */
+const EVENT_LOOP_TURN_MS = 20;
 
 const USAGE = `Usage: titans-stream soak [options]
 
@@ -30,6 +33,7 @@ Run:
   --keys <n>             state keys the records are spread over, round robin (default 1)
   --every <n>            tokens between samples (default: --tokens / 100)
   --seed <n>             seed of the generated logs (default 0)
+  --workers <n>          worker threads the keys are sharded over; 0 = the main thread (default 0)
   --out <file>           write settings, series and summary as JSON
   --chart <file>         draw the series as an SVG chart
 
@@ -43,6 +47,7 @@ Memory:
 
 Other:
   --backend <name>       auto | ${BACKEND_NAMES.join(' | ')} (default: TITANS_BACKEND or auto)
+${METRICS_USAGE}
   --json                 print the summary as one JSON object on stdout
   --progress             force the progress line on (default: only on a terminal)
   -h, --help             this help`;
@@ -66,6 +71,7 @@ export const soakCommand: Command = {
         tokens: { type: 'string' },
         keys: { type: 'string' },
         every: { type: 'string' },
+        workers: { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
         chart: { type: 'string' },
@@ -76,6 +82,7 @@ export const soakCommand: Command = {
         forget: { type: 'string' },
         'memory-seed': { type: 'string' },
         backend: { type: 'string' },
+        ...METRICS_OPTIONS,
         json: { type: 'boolean', default: false },
         progress: { type: 'boolean' },
       },
@@ -83,6 +90,7 @@ export const soakCommand: Command = {
     const target = intOption('tokens', values.tokens, DEFAULT_TOKENS, 1);
     const keys = intOption('keys', values.keys, 1, 1, 100_000);
     const seed = intOption('seed', values.seed, 0, 0);
+    const workers = intOption('workers', values.workers, 0, 0, 256);
     const memoryConfig: TokenMemoryConfig = {
       vocabSize: BYTE_VOCAB_SIZE,
       dim: intOption('dim', values.dim, 64, 1, 4096),
@@ -98,7 +106,8 @@ export const soakCommand: Command = {
     const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
 
     const { signal } = context;
-    const layer = mainThreadLayer(memoryConfig, signal);
+    const layer = workers === 0 ? mainThreadLayer(memoryConfig, signal) : poolLayer(memoryConfig, workers, backend.name, signal);
+    const metered = await meteredRun(values, layer.operator, () => layer.numTensors());
     const entered = new Map<string, number>();
     const chunkId = (key: string, sequence: number): string => `${key}\u0000${sequence}`;
     const events = pipe(
@@ -106,7 +115,7 @@ export const soakCommand: Command = {
       tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: keyFunction(keys), signal }),
       chunkTokens(resolved.chunkSize, { signal }),
       tap((chunk) => void entered.set(chunkId(chunk.key, chunk.sequence), performance.now()), { signal }),
-      layer.operator,
+      metered.layer,
     );
 
     const progress = new ProgressLine(context.stderr, values.progress);
@@ -117,6 +126,7 @@ export const soakCommand: Command = {
     let records = 0;
     let nextSample = every;
     let latest: SoakSample | undefined;
+    let lastTurn = performance.now();
     try {
       for await (const event of events) {
         if (event.type !== 'chunk') continue;
@@ -124,6 +134,11 @@ export const soakCommand: Command = {
         const enteredAt = entered.get(id);
         entered.delete(id);
         if (enteredAt !== undefined) recorder.chunk(performance.now() - enteredAt);
+        if (performance.now() - lastTurn >= EVENT_LOOP_TURN_MS) {
+          // The memory computes synchronously between microtasks: let timers, signals and metrics scrapes in.
+          await new Promise((resolve) => setImmediate(resolve));
+          lastTurn = performance.now();
+        }
         tokens += event.loss.length;
         records += event.records.length;
         const last = tokens >= target;
@@ -141,6 +156,7 @@ export const soakCommand: Command = {
       }
     } finally {
       progress.done();
+      await metered.close();
     }
     const seconds = (performance.now() - started) / 1000;
     const report: SoakReport = {
@@ -148,7 +164,7 @@ export const soakCommand: Command = {
       version: 1,
       startedAt,
       backend: backend.name,
-      settings: { tokens: target, keys, every, workers: 0, seed, memory: { ...resolved } },
+      settings: { tokens: target, keys, every, workers, seed, memory: { ...resolved } },
       samples: recorder.samples,
       summary: summarizeSoak(recorder.samples, seconds),
     };

@@ -1,10 +1,20 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import type { SoakReport } from '../../cli/soak/soak-report.js';
+
+/** A TCP port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 async function cli(args: string[], progressOnTerminal = false) {
   const stdout = new PassThrough();
@@ -70,8 +80,44 @@ describe('titans-stream soak', () => {
     expect(terminal.err).toMatch(/\rsoak \d+\/3000 tokens/);
   });
 
+  it('with --workers shards the keys over worker threads and reads tensors and weight norms from every worker', async () => {
+    const out = path.join(dir, 'pool.json');
+    const result = await cli(['soak', '--tokens', '30000', '--every', '10000', '--keys', '4', '--workers', '2', '--dim', '16', '--out', out]);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(await readFile(out, 'utf8')) as SoakReport;
+    expect(report.settings.workers).toBe(2);
+    expect(report.samples).toHaveLength(3);
+    for (const s of report.samples) {
+      expect(s.weightNorm.max).toBeGreaterThan(0);
+      expect(s.weightNorm.mean).toBeLessThan(s.weightNorm.max);
+    }
+    // Two workers' tensors; flat from sample to sample.
+    expect(new Set(report.samples.map((s) => s.numTensors)).size).toBe(1);
+  });
+
+  it('with --metrics-port serves Prometheus metrics while it runs', async () => {
+    const port = await freePort();
+    const run = cli(['soak', '--tokens', '60000', '--every', '20000', '--dim', '16', '--metrics-port', String(port)]);
+    let text = '';
+    for (let i = 0; i < 400 && !/titans_tokens_total [1-9]/.test(text); i++) {
+      text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    for (const name of ['titans_tokens_total', 'titans_records_total', 'titans_chunk_latency_seconds_bucket', 'titans_record_surprise', 'titans_live_memories', 'titans_tensors', 'titans_resident_memory_bytes']) {
+      expect(text).toContain(`\n${name}`);
+    }
+    expect((await run).code).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+  });
+
   it('rejects bad flags with exit code 2', async () => {
     expect((await cli(['soak', '--tokens', '0'])).code).toBe(2);
     expect((await cli(['soak', '--forget', '2'])).code).toBe(2);
+    expect((await cli(['soak', '--workers', '-1'])).code).toBe(2);
+    expect((await cli(['soak', '--metrics-port', '70000'])).code).toBe(2);
   });
 });

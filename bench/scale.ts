@@ -1,0 +1,115 @@
+/**
+ * Benchmark of the worker pool: what the threads buy and what the boundary costs, measured in the
+ * same run (interleaved rounds), one JSON object per line.
+ *
+ * - `speedup`: several keys, a pool of 2 workers against a pool of 1 (target ≥ 1.7× on 2 cores).
+ * - `overhead`: one key, a pool of 1 worker against `neuralMemory` in the main thread (target ≤ 10 %).
+ *
+ * Throughput counts the tokens after the first event, from that event to the last, so the
+ * workers' start-up (reported apart) is left out. The input is tokenized and chunked once up
+ * front, so only the memory layer is measured. These machines are shared: the load average is
+ * printed with the results, and `workerCpuOverheadPercent` compares CPU time (all threads) per
+ * token, which the load of other processes does not change.
+ *
+ * Run: `npx tsx bench/scale.ts [--tokens 200000] [--keys 8] [--rounds 3]` (TITANS_BACKEND picks
+ * the backend; default wasm).
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { chunkTokens, neuralMemory, tokenize, type MemoryEvent, type TokenChunk } from '../src/pipeline/index.js';
+import { sampleLogRecords } from '../src/sample/index.js';
+import { fromIterable, pipe, take, toArray, type AsyncOperator } from '../src/stream/index.js';
+import { initBackend } from '../src/tensor/index.js';
+import { BYTE_RECORD_SEPARATOR, ByteTokenizer } from '../src/tokenize/index.js';
+import { neuralMemoryPool } from '../src/workers/index.js';
+
+const { values } = parseArgs({ options: { tokens: { type: 'string', default: '200000' }, keys: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' } } });
+const tokens = Number(values.tokens);
+const keyCount = Number(values.keys);
+const rounds = Number(values.rounds);
+const memory = { dim: 64, depth: 2, chunkSize: 64, learningRate: 0.05, forget: 0.001 };
+
+/** About `tokens` tokens of the sample logs as chunks, spread round robin over `keys` keys. */
+async function input(keys: number): Promise<TokenChunk[]> {
+  const records = sampleLogRecords({ count: Infinity, seed: 1 });
+  const key = (r: { position: { kind: string; index?: number } }): string => `k${(r.position.index ?? 0) % keys}`;
+  return toArray(pipe(records, tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key }), chunkTokens(memory.chunkSize), take(Math.ceil(tokens / memory.chunkSize))));
+}
+
+interface Measurement {
+  readonly tokensPerSec: number;
+  /** Tokens per second of CPU time of the whole process (every thread): what the work costs, whatever the machine's load. */
+  readonly tokensPerCpuSec: number;
+  readonly firstEventMs: number;
+}
+
+async function measure(layer: AsyncOperator<TokenChunk, MemoryEvent>, chunks: TokenChunk[]): Promise<Measurement> {
+  const started = performance.now();
+  let first = NaN;
+  let cpu = process.cpuUsage();
+  let counted = 0;
+  for await (const event of layer(fromIterable(chunks))) {
+    if (event.type !== 'chunk') continue;
+    if (Number.isNaN(first)) {
+      first = performance.now();
+      cpu = process.cpuUsage();
+    } else counted += event.loss.length;
+  }
+  const end = performance.now();
+  const used = process.cpuUsage(cpu);
+  return { tokensPerSec: (counted * 1000) / (end - first), tokensPerCpuSec: (counted * 1e6) / (used.user + used.system), firstEventMs: first - started };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+const backend = await initBackend({ backend: (process.env['TITANS_BACKEND'] as 'wasm' | undefined) ?? 'wasm' });
+const manyKeys = await input(keyCount);
+const oneKey = await input(1);
+const cases = {
+  'pool-2-workers/many-keys': () => measure(neuralMemoryPool({ memory, workers: 2 }), manyKeys),
+  'pool-1-worker/many-keys': () => measure(neuralMemoryPool({ memory, workers: 1 }), manyKeys),
+  'pool-1-worker/one-key': () => measure(neuralMemoryPool({ memory, workers: 1 }), oneKey),
+  'main-thread/one-key': () => measure(neuralMemory({ memory }), oneKey),
+};
+const results: Record<string, number[]> = {};
+const cpuResults: Record<string, number[]> = {};
+const loads: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  for (const [name, run] of Object.entries(cases)) {
+    const m = await run();
+    loads.push(loadavg()[0] as number);
+    (results[name] ??= []).push(m.tokensPerSec);
+    (cpuResults[name] ??= []).push(m.tokensPerCpuSec);
+    process.stdout.write(JSON.stringify({ case: name, round, tokensPerSec: Math.round(m.tokensPerSec), tokensPerCpuSec: Math.round(m.tokensPerCpuSec), startupMs: Math.round(m.firstEventMs), loadavg1m: loadavg()[0] }) + '\n');
+  }
+}
+const med = (name: string): number => median(results[name] ?? []);
+const speedup = med('pool-2-workers/many-keys') / med('pool-1-worker/many-keys');
+const overhead = med('main-thread/one-key') / med('pool-1-worker/one-key') - 1;
+const medCpu = (name: string): number => median(cpuResults[name] ?? []);
+const cpuOverhead = medCpu('main-thread/one-key') / medCpu('pool-1-worker/one-key') - 1;
+process.stdout.write(
+  JSON.stringify({
+    summary: 'scale',
+    backend: backend.name,
+    cores: availableParallelism(),
+    tokens,
+    keys: keyCount,
+    rounds,
+    memory,
+    medianTokensPerSec: Object.fromEntries(Object.keys(cases).map((name) => [name, Math.round(med(name))])),
+    speedup2over1: +speedup.toFixed(3),
+    speedupTarget: 1.7,
+    speedupMet: speedup >= 1.7,
+    workerOverheadPercent: +(100 * overhead).toFixed(1),
+    overheadTargetPercent: 10,
+    overheadMet: overhead <= 0.1,
+    medianTokensPerCpuSec: Object.fromEntries(Object.keys(cases).map((name) => [name, Math.round(medCpu(name))])),
+    workerCpuOverheadPercent: +(100 * cpuOverhead).toFixed(1),
+    loadavg1mDuringRun: { min: Math.min(...loads), max: Math.max(...loads) },
+  }) + '\n',
+);

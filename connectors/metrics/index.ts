@@ -1,0 +1,1 @@
+export { serveMetrics, type MetricsServer, type ServeMetricsOptions } from './serve-metrics.js';
