@@ -16,6 +16,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { ProgressLine } from '../cli/progress.js';
 import { chunkTokens, neuralMemory, tokenize, type MemoryEvent, type TokenChunk } from '../src/pipeline/index.js';
 import { sampleLogRecords } from '../src/sample/index.js';
 import { fromIterable, pipe, take, toArray, type AsyncOperator } from '../src/stream/index.js';
@@ -78,9 +79,15 @@ const cases = {
 const results: Record<string, number[]> = {};
 const cpuResults: Record<string, number[]> = {};
 const loads: number[] = [];
+const progress = new ProgressLine(process.stderr);
+const total = rounds * Object.keys(cases).length;
+let done = 0;
 for (let round = 0; round < rounds; round++) {
   for (const [name, run] of Object.entries(cases)) {
+    progress.update(`bench:scale ${done + 1}/${total}: ${name}, round ${round + 1}/${rounds}`, true);
     const m = await run();
+    done += 1;
+    progress.done();
     loads.push(loadavg()[0] as number);
     (results[name] ??= []).push(m.tokensPerSec);
     (cpuResults[name] ??= []).push(m.tokensPerCpuSec);

@@ -77,8 +77,9 @@ function checkPositiveInteger(field: string, value: number | undefined): void {
  * workers: periodic ones are taken exactly after their chunk (the key's next chunk waits),
  * `ChunkResult.snapshot()` works while the key has no later chunk out (else it rejects with
  * `ERR_SNAPSHOT_STALE`: prefer the `snapshots` option), final and evicted ones as in
- * `neuralMemory`. The workers start with the iteration and are closed, with every memory
- * disposed, when it ends, fails or is stopped.
+ * `neuralMemory`. An upstream error is thrown after the results of the chunks already sent. The
+ * workers start with the iteration and are closed, with every memory disposed, when it ends,
+ * fails or is stopped.
  *
  * @example
  * ```ts
@@ -189,6 +190,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
         await ctx.wait(Promise.all(workers.map((w) => w.ready)));
         let held: TokenChunk | undefined;
         let ended = false;
+        let upstream: { readonly error: unknown } | undefined;
         for (;;) {
           // Send what can be sent without waiting: never wait on the source while results are due.
           while (!ended) {
@@ -197,7 +199,16 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
                 void reader.pull();
                 break;
               }
-              const next = await reader.next();
+              let next: IteratorResult<TokenChunk, undefined>;
+              try {
+                next = await reader.next();
+              } catch (error) {
+                if (ctx.signal.aborted) throw error;
+                // Emit the results of the chunks already sent, then fail.
+                upstream = { error };
+                ended = true;
+                break;
+              }
               if (next.done === true) {
                 ended = true;
                 break;
@@ -211,6 +222,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
           }
           const head = queue[0];
           if (head === undefined) {
+            if (upstream !== undefined) throw upstream.error;
             if (ended) break;
             continue;
           }

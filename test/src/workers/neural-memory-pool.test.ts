@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, LayerError } from '../../../src/errors/index.js';
-import { chunkTokens, neuralMemory, tokenize, type ChunkResult, type MemoryEvent, type NeuralMemoryOptions, type SnapshotEvent } from '../../../src/pipeline/index.js';
+import { chunkTokens, neuralMemory, tokenize, type ChunkResult, type MemoryEvent, type NeuralMemoryOptions, type SnapshotEvent, type TokenChunk } from '../../../src/pipeline/index.js';
 import type { SourceRecord } from '../../../src/records/index.js';
 import { InMemorySnapshotStore } from '../../../src/snapshot/index.js';
 import { fromIterable, pipe, toArray } from '../../../src/stream/index.js';
@@ -90,18 +90,24 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
     await expect(toArray(neuralMemoryPool({ memory: { ...memory, vocabSize: 100 }, workers: 1 })(chunks(bad)))).rejects.toThrow(/neuralMemoryPool failed for key "a" at a#\d: token id 1\d\d/);
   });
 
-  it('passes an upstream error through after the results before it', async () => {
+  it('passes an upstream error through after the results of every chunk before it, as neuralMemory does', async () => {
     async function* failing(): AsyncGenerator<SourceRecord> {
-      yield* records('a', 6);
+      yield* interleave(records('a', 6), records('b', 6));
       throw new Error('source broke');
     }
-    const seen: MemoryEvent[] = [];
-    await expect(
-      (async () => {
-        for await (const e of neuralMemoryPool({ memory, workers: 1 })(chunks(failing()))) seen.push(e);
-      })(),
-    ).rejects.toThrow('source broke');
-    expect(seen.length).toBeGreaterThan(0);
+    const collect = async (layer: (source: AsyncIterable<TokenChunk>) => AsyncIterable<MemoryEvent>): Promise<MemoryEvent[]> => {
+      const seen: MemoryEvent[] = [];
+      await expect(
+        (async () => {
+          for await (const e of layer(chunks(failing()))) seen.push(e);
+        })(),
+      ).rejects.toThrow('source broke');
+      return seen;
+    };
+    const expected = await collect(neuralMemory({ memory }));
+    const actual = await collect(neuralMemoryPool({ memory, workers: 2 }));
+    expect(expected.length).toBeGreaterThan(4);
+    expect(actual.map(plain)).toEqual(expected.map(plain));
   });
 
   it('return() on a never-ending source stops the source and closes every worker; tensors stay flat meanwhile', async () => {
