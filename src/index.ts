@@ -12,3 +12,4 @@ export * from './stream/index.js';
 export * from './pipeline/index.js';
 export * from './memory/index.js';
 export * from './snapshot/index.js';
+export * from './model/index.js';
