@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src/errors/index.js';
 import type { SourceRecord } from '../../src/records/index.js';
-import { pushBridge, type PushBridge } from '../../src/stream/index.js';
+import { abortable, pushBridge, type PushBridge } from '../../src/stream/index.js';
 import { badRecordError, checkBadRecordOptions, classifyRecord, deadLetterMessage, kafkaPositionOf, type BadRecordChecks } from './bad-records.js';
 import type {
   KafkaAssignment,
@@ -84,6 +84,22 @@ function toSourceRecord(record: KafkaRecord): SourceRecord {
   return record.key === null ? { value, position } : { value, key: decoder.decode(record.key), position };
 }
 
+/** A promise with its resolver, already resolved when `open` is false. */
+interface Gate {
+  readonly promise: Promise<void>;
+  readonly open: () => void;
+}
+
+function pendingGate(): Gate {
+  let open: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+function settledGate(): Gate {
+  return { promise: Promise.resolve(), open: () => undefined };
+}
+
 function warnOnStderr(message: string, error?: unknown): void {
   const detail = error === undefined ? '' : `: ${error instanceof Error ? error.message : String(error)}`;
   process.stderr.write(`titans-stream kafka: ${message}${detail}\n`);
@@ -117,6 +133,9 @@ export class KafkaIntake {
   #ownProducer: KafkaProducer | undefined;
   #deadLetter: Promise<KafkaSender> | undefined;
   #lastActivity = 0;
+  /** Settles when the member is in the group; replaced by a pending one while kafkajs restarts a crashed consumer. */
+  readonly #settled = settledGate();
+  #inGroup = this.#settled;
   #idleTimer: NodeJS.Timeout | undefined;
   #stats = { records: 0, bytes: 0, deadLettered: 0, commits: 0, assignments: 0, revocations: 0 };
 
@@ -245,7 +264,7 @@ export class KafkaIntake {
     for (const l of lanesOf()) {
       if (!l.paused || !l.alive) continue;
       l.paused = false;
-      this.#consumer.resume([{ topic: l.tp.topic, partitions: [l.tp.partition] }]);
+      this.#tryConsumer('resume', () => this.#consumer.resume([{ topic: l.tp.topic, partitions: [l.tp.partition] }]));
     }
   }
 
@@ -293,6 +312,8 @@ export class KafkaIntake {
     try {
       await retryRetriable(
         async () => {
+          // While kafkajs restarts a crashed consumer there is no group to commit to: wait for the rejoin.
+          await abortable(this.#inGroup.promise, this.#closing.signal);
           if (!lane.alive) throw notOwned();
           await this.#consumer.commitOffsets([{ ...lane.tp, offset }]);
         },
@@ -336,6 +357,7 @@ export class KafkaIntake {
     this.#clearIdleTimer();
     const reason = new KafkaConnectorError('ERR_KAFKA_STOPPED', `source(group=${this.#options.groupId})`, 'the source was closed');
     this.#closing.abort(reason);
+    this.#reopenGroup();
     for (const lane of [...this.#lanes.values()]) this.#retire(lane, reason);
     this.#merged?.end();
     this.#newLanes?.end();
@@ -358,20 +380,24 @@ export class KafkaIntake {
   #onCrash(crash: KafkaCrash): void {
     if (crash.restarting) {
       this.#warn('the consumer failed and restarts', crash.error);
+      if (this.#inGroup === this.#settled) this.#inGroup = pendingGate();
       return;
     }
     this.#fail(crash.error);
+    this.#reopenGroup();
+  }
+
+  /** Lets waiting commits go on (to commit, or to find their lane retired). */
+  #reopenGroup(): void {
+    this.#inGroup.open();
+    this.#inGroup = this.#settled;
   }
 
   #pauseAll(): void {
     const byTopic = new Map<string, number[]>();
     for (const lane of this.#lanes.values()) byTopic.set(lane.tp.topic, [...(byTopic.get(lane.tp.topic) ?? []), lane.tp.partition]);
     if (byTopic.size === 0) return;
-    try {
-      this.#consumer.pause([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
-    } catch (error) {
-      this.#warn('pausing the partitions failed', error);
-    }
+    this.#tryConsumer('pausing the partitions', () => this.#consumer.pause([...byTopic].map(([topic, partitions]) => ({ topic, partitions }))));
   }
 
   #retire(lane: Lane, reason: unknown): void {
@@ -430,10 +456,11 @@ export class KafkaIntake {
     if (this.#state !== 'running') {
       // Stopping: partitions given now are not taken up; pausing them leaves them to the next owner.
       if (fresh.length > 0) this.#consumer.pause(fresh.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+      this.#reopenGroup();
       return;
     }
     const starts = await Promise.all(fresh.map(async (tp) => this.#options.startAt?.(tp)));
-    if (this.#state !== 'running') return;
+    if (this.#state !== 'running') return this.#reopenGroup();
     fresh.forEach((tp, i) => {
       const start = starts[i];
       const lane = this.#open(tp, start);
@@ -442,6 +469,7 @@ export class KafkaIntake {
     });
     this.#lastActivity = performance.now();
     this.#armIdleTimer();
+    this.#reopenGroup();
   }
 
   #armIdleTimer(): void {
@@ -498,8 +526,9 @@ export class KafkaIntake {
 
   /** After leaving a batch early: fetch the partition again from where delivery stopped. */
   #rewind(lane: Lane, context: KafkaBatchContext): void {
-    if (!lane.alive || context.isStale() || lane.nextOffset === undefined || this.#state === 'closed') return;
-    this.#consumer.seek({ ...lane.tp, offset: lane.nextOffset });
+    const offset = lane.nextOffset;
+    if (!lane.alive || context.isStale() || offset === undefined || this.#state === 'closed') return;
+    this.#tryConsumer('seek', () => this.#consumer.seek({ ...lane.tp, offset }));
   }
 
   /**
@@ -559,7 +588,19 @@ export class KafkaIntake {
   #pauseIfFull(lane: Lane): void {
     if (lane.paused || !lane.alive || this.#state !== 'running' || lane.bridge.size < this.#capacity) return;
     lane.paused = true;
-    this.#consumer.pause([{ topic: lane.tp.topic, partitions: [lane.tp.partition] }]);
+    this.#tryConsumer('pause', () => this.#consumer.pause([{ topic: lane.tp.topic, partitions: [lane.tp.partition] }]));
+  }
+
+  /**
+   * Pauses, resumes or seeks; while kafkajs restarts a crashed consumer these fail, which is
+   * harmless: the rejoin's assignment listener pauses and seeks every kept partition again.
+   */
+  #tryConsumer(what: string, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      if (this.#inGroup === this.#settled) this.#warn(`${what} failed`, error);
+    }
   }
 
   async #sendDeadLetter(record: KafkaRecord, message: ReturnType<typeof deadLetterMessage>): Promise<void> {

@@ -1,5 +1,6 @@
 import { TitansError } from '../../src/errors/index.js';
 import { delay as wait } from './delay.js';
+import { KafkaConnectorError } from './errors.js';
 
 /** Options of {@link retryRetriable}. */
 export interface RetryOptions {
@@ -15,9 +16,14 @@ export interface RetryOptions {
   readonly onRetry?: (error: unknown, attempt: number) => void;
 }
 
-/** Whether an error says that trying again later may succeed (a {@link TitansError} marked `retriable`). */
+/**
+ * Whether trying again later may succeed: a {@link TitansError} marked `retriable`, or any Kafka
+ * connection failure (`ERR_KAFKA_CONNECTION`: the broker was unreachable or the connection
+ * dropped) — kafkajs reports those as final once its own retries are used up, but a broker that
+ * restarts comes back.
+ */
 export function isRetriable(error: unknown): boolean {
-  return error instanceof TitansError && error.retriable;
+  return (error instanceof TitansError && error.retriable) || (error instanceof KafkaConnectorError && error.code === 'ERR_KAFKA_CONNECTION');
 }
 
 /**
