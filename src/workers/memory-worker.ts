@@ -19,8 +19,34 @@ const memories = new Map<string, TokenMemory>();
 const failed = new Map<string, unknown>();
 let chunks = 0;
 
+/** Replies not yet posted, and the buffers they transfer. */
+let outbox: WorkerReply[] = [];
+let outboxTransfer: ArrayBuffer[] = [];
+let flushScheduled = false;
+/** Most replies posted in one message. */
+const MAX_BATCH = 16;
+
+/**
+ * Queues a reply; the queue is posted as one message at the end of this turn of the event loop
+ * (after the requests that arrived meanwhile were handled) or when it is full. Waking the other
+ * thread costs far more than copying a reply, so a busy worker answers several chunks at once.
+ */
 function send(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
-  port?.postMessage(reply, transfer);
+  outbox.push(reply);
+  outboxTransfer.push(...transfer);
+  if (outbox.length >= MAX_BATCH) flush();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+
+function flush(): void {
+  flushScheduled = false;
+  if (outbox.length === 0) return;
+  port?.postMessage(outbox, outboxTransfer);
+  outbox = [];
+  outboxTransfer = [];
 }
 
 function errorInfo(error: unknown): WorkerErrorInfo {
@@ -41,14 +67,17 @@ function memoryOf(key: string): TokenMemory {
   return memory;
 }
 
+/** Smallest buffer worth transferring rather than copying: transferring a small one costs more. */
+const TRANSFER_MIN_BYTES = 64 * 1024;
+
 /**
- * The buffers of some typed arrays that can be transferred rather than copied: only a buffer the
- * array fills exactly (never a view into a larger buffer such as the WASM heap).
+ * The buffers of some typed arrays to transfer rather than copy: only large ones, and only a
+ * buffer the array fills exactly (never a view into a larger buffer such as the WASM heap).
  */
 function buffersOf(...arrays: (ArrayBufferView | undefined)[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const a of arrays) {
-    if (a === undefined || !(a.buffer instanceof ArrayBuffer)) continue;
+    if (a === undefined || !(a.buffer instanceof ArrayBuffer) || a.byteLength < TRANSFER_MIN_BYTES) continue;
     if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) buffers.add(a.buffer);
   }
   return [...buffers];
@@ -105,6 +134,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       for (const memory of memories.values()) memory.dispose();
       memories.clear();
       send({ type: 'closed' });
+      flush();
       port?.close();
       return;
   }
@@ -114,6 +144,7 @@ let queue: Promise<void> = initBackend(data.backend === undefined ? {} : { backe
   (backend) => send({ type: 'ready', backend: backend.name }),
   (error: unknown) => {
     send({ type: 'error', id: undefined, key: undefined, error: errorInfo(error) });
+    flush();
     port.close();
   },
 );

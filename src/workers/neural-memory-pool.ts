@@ -135,8 +135,17 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
 
       const canSend = (chunk: TokenChunk): boolean => out[shardOf(chunk.key, workerCount)] as number < maxInFlight && !waitingForSnapshot.has(chunk.key);
 
+      /** The result of each live entry's latest chunk sent. */
+      const latest = new WeakMap<KeyedEntry, Promise<unknown>>();
+
       const send = async (chunk: TokenChunk): Promise<void> => {
         const worker = shardOf(chunk.key, workerCount);
+        const maxLive = options.maxLiveMemories ?? Infinity;
+        if (memories.size >= maxLive && !memories.entries().some((e) => e.key === chunk.key)) {
+          // The least recently used entry is about to be evicted: let its chunks' bookkeeping finish first.
+          const oldest = memories.entries()[0];
+          if (oldest !== undefined) await ctx.wait(latest.get(oldest)?.catch(() => undefined));
+        }
         const { entry, evicted } = await ctx.wait(memories.acquire(chunk.key));
         const fresh = trimCovered(chunk, entry.coverage);
         if (fresh === undefined) {
@@ -166,7 +175,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
                 ...(r.topK === undefined ? {} : { topK: r.topK }),
                 ...(r.retrievals === undefined ? {} : { retrievals: r.retrievals }),
                 records: entry.scorer.add(fresh, loss, surprise),
-                tokensSeen: entry.memory.tokensSeen,
+                tokensSeen: r.firstIndex + r.count,
                 snapshot: () => {
                   if (sent.get(entry) !== count || !memories.entries().includes(entry)) {
                     return Promise.reject(new TitansError('ERR_SNAPSHOT_STALE', `the memory of key "${chunk.key}" has moved past this chunk (or was evicted); with a worker pool use the snapshots option`));
@@ -181,6 +190,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
             },
           );
           result.catch(() => undefined); // reported when the item is emitted
+          latest.set(entry, result);
           queue.push({ worker, evicted, entry, result, snapshotDue });
         }
         out[worker] = (out[worker] as number) + 1;

@@ -64,7 +64,7 @@ export class PoolWorker {
       readyReject = reject;
     });
     this.ready.catch(() => undefined);
-    this.#worker.on('message', (reply: WorkerReply) => {
+    const onReply = (reply: WorkerReply): void => {
       if (reply.type === 'ready') return readyResolve(reply.backend);
       if (reply.type === 'closed') return;
       if (reply.type === 'error' && reply.id === undefined) {
@@ -78,7 +78,9 @@ export class PoolWorker {
       this.#waiting.delete(id);
       if (reply.type === 'error') waiter.reject(remoteError(reply.error));
       else waiter.resolve(reply);
-    });
+    };
+    // A worker posts its replies in batches, in order.
+    this.#worker.on('message', (replies: WorkerReply[]) => replies.forEach(onReply));
     this.#worker.on('error', (error) => {
       readyReject(error);
       this.#fail(new TitansError('ERR_WORKER', `memory worker ${index} crashed: ${error.message}`, { cause: error }));

@@ -1,3 +1,4 @@
+import { TitansError } from '../errors/titans-error.js';
 import type { MemoryState } from '../memory/memory-state.js';
 import type { TokenMemoryProcessOptions, TokenMemoryResult } from '../memory/token-memory.js';
 import type { ResolvedTokenMemoryConfig } from '../memory/token-memory-config.js';
@@ -27,16 +28,20 @@ export class RemoteMemory implements StreamMemory {
     worker.post({ type: 'open', key });
   }
 
-  /** Tokens absorbed as of the last answered chunk. */
+  /** Tokens sent to the memory so far (it absorbs every token it is sent; some may still be on their way). */
   get tokensSeen(): number {
     return this.#tokensSeen;
   }
 
+  /** Sends tokens to the worker; several calls may be in flight, and are answered in order. */
   async process(tokens: Int32Array, options: TokenMemoryProcessOptions = {}): Promise<TokenMemoryResult> {
     const firstIndex = this.#tokensSeen;
-    const copy = tokens.slice();
-    const reply = await this.worker.request({ type: 'process', key: this.key, tokens: copy, outputs: options.outputs ?? {} }, 'result', [copy.buffer]);
-    this.#tokensSeen = reply.tokensSeen;
+    this.#tokensSeen += tokens.length;
+    // Copied by postMessage (a chunk is small: transferring would cost more).
+    const reply = await this.worker.request({ type: 'process', key: this.key, tokens, outputs: options.outputs ?? {} }, 'result');
+    if (reply.tokensSeen !== firstIndex + tokens.length) {
+      throw new TitansError('ERR_WORKER', `memory of key "${this.key}" is at token ${reply.tokensSeen}, expected ${firstIndex + tokens.length}`);
+    }
     return {
       count: tokens.length,
       firstIndex,

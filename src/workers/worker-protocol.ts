@@ -41,7 +41,7 @@ export interface WorkerErrorInfo {
   readonly retriable?: boolean;
 }
 
-/** Replies and notices from a worker. */
+/** Replies and notices from a worker (posted as arrays of them, in order). */
 export type WorkerReply =
   | { readonly type: 'ready'; readonly backend: string }
   | {
