@@ -130,4 +130,23 @@ describe('titans-stream run --source kafka: (the CLI against the real broker)', 
     expect(indexes).toEqual(Array.from({ length: 150 }, (_, i) => i));
     expect(outputs.every((o) => o.json.type === 'score' && Number.isFinite((o.json as { meanLoss: number }).meanLoss))).toBe(true);
   }, 60_000);
+
+  it('SIGTERM ends a consumer-group run gracefully (final snapshots, commits) after a progress line with records/s, tokens/s and lag', async () => {
+    const { topic, groupId, args } = await setup(60, 23);
+    // No idle exit, and no periodic snapshot by chunk count: what gets committed comes from the final snapshots.
+    const flags = args.map((a, i) => (args[i - 1] === '--snapshot-every' ? '1000000' : a)).filter((a, i, all) => a !== '--idle-exit-ms' && all[i - 1] !== '--idle-exit-ms');
+    const running = startRun([...flags, '--progress']);
+    let stderr = '';
+    running.child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitUntil('a progress line showing all 180 records', () => /\r180 records \(/.test(stderr), 40_000, 100);
+    running.child.kill('SIGTERM');
+    const ended = await running.exited;
+    expect(ended.code).toBe(0);
+    expect(ended.signal).toBeNull();
+    expect(stderr).toMatch(/\r\d+ records \([\d.]+k?\/s\), \d+ tokens \([\d.]+k?\/s\), lag \d+, 3 partition\(s\), 0 alerts, [\d.]+s/);
+    expect((JSON.parse(ended.stdout) as { records: number }).records).toBe(180);
+    // The final snapshots were committed: the group's offsets are at the end of every partition.
+    const admin = await kafka.admin();
+    expect((await admin.fetchOffsets(groupId, [topic])).map((o) => o.offset)).toEqual(['60', '60', '60']);
+  }, 60_000);
 });
