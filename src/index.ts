@@ -13,3 +13,5 @@ export * from './pipeline/index.js';
 export * from './memory/index.js';
 export * from './snapshot/index.js';
 export * from './model/index.js';
+export * from './workers/index.js';
+export * from './metrics/index.js';
