@@ -64,7 +64,13 @@ export interface KafkaMemoryPipelineOptions {
    * Exactly-once: each partition's outputs and consumer offset commit in one Kafka transaction
    * per snapshot (a transactional producer per partition, id `${transactionalIdPrefix}.${topic}.${partition}`,
    * which fences the partition's previous owner). Needs `output`. Default false: at-least-once
-   * (idempotent producer; offsets committed after each snapshot).
+   * (idempotent producer; offsets committed after each snapshot). Dead letters are sent outside
+   * the transactions (at least once). Snapshots are written just before each commit, outside the
+   * transaction; on restore the one matching the committed offset is used. A fenced zombie can
+   * still write one snapshot in the moment between its last transactional call and the fence; it
+   * cannot commit, and every complete snapshot is the exact state after what it covers, but should
+   * such a late write land on the slot of the committed snapshot, the restore falls back to the
+   * older one and some outputs repeat.
    */
   readonly exactlyOnce?: boolean;
   /** Prefix of the transactional ids (default `titans.${groupId}`). */
@@ -364,49 +370,45 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
     }
   };
 
-  let source: KafkaPartitionSource | undefined;
-  let stopRequested = false;
+  // Built before anything runs, so that bad source options throw at once.
+  const source: KafkaPartitionSource = kafkaPartitions({
+    ...options.source,
+    client,
+    groupId,
+    topics: options.topics,
+    startAt,
+    deadLetterProducer: sender,
+    retryTimeoutMs,
+    onWarning: warn,
+    signal: hard.signal,
+  });
   const stats = (): KafkaPipelineStats => {
-    const s = source?.stats;
+    const s = source.stats;
     return {
       records: counts.records,
       tokens: counts.tokens,
       alerts: counts.alerts,
       snapshots: counts.snapshots,
-      commits: (s?.commits ?? 0) + counts.transactionalCommits,
-      deadLettered: s?.deadLettered ?? 0,
-      partitions: source?.progress().length ?? 0,
-      revocations: s?.revocations ?? 0,
+      commits: s.commits + counts.transactionalCommits,
+      deadLettered: s.deadLettered,
+      partitions: source.progress().length,
+      revocations: s.revocations,
       seconds: (performance.now() - started) / 1000,
     };
   };
-
   const abort = (): void => hard.abort(options.signal?.reason);
   if (options.signal?.aborted === true) abort();
   else options.signal?.addEventListener('abort', abort, { once: true });
 
   const done = (async (): Promise<KafkaPipelineStats> => {
-    const partitions = kafkaPartitions({
-      ...options.source,
-      client,
-      groupId,
-      topics: options.topics,
-      startAt,
-      deadLetterProducer: sender,
-      retryTimeoutMs,
-      onWarning: warn,
-      signal: hard.signal,
-    });
-    source = partitions;
-    if (stopRequested) partitions.stop();
     const running = new Set<Promise<void>>();
     let failure: { readonly error: unknown } | undefined;
     const fail = (error: unknown): void => {
       failure ??= { error };
-      void partitions.close();
+      void source.close();
     };
     try {
-      for await (const stream of partitions) {
+      for await (const stream of source) {
         const run = runPartition(stream).catch(fail);
         running.add(run);
         void run.finally(() => running.delete(run));
@@ -417,7 +419,7 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
       if (!hard.signal.aborted) fail(error);
     } finally {
       await Promise.allSettled(running);
-      await partitions.close();
+      await source.close();
       await Promise.all([...exact.values()].map((e) => e.producer.disconnect().catch(() => undefined)));
       await ownStore?.close();
       await (await admin?.catch(() => undefined))?.disconnect().catch(() => undefined);
@@ -435,11 +437,10 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
   return {
     done,
     stop: () => {
-      stopRequested = true;
-      source?.stop();
+      source.stop();
       return done;
     },
     stats,
-    progress: () => source?.progress() ?? [],
+    progress: () => source.progress(),
   };
 }

@@ -7,12 +7,15 @@ import {
   deadLetterMessage,
   DEAD_LETTER_HEADERS,
   isRetriable,
+  createKafkaJsClient,
   KafkaConnectorError,
+  kafkaRecords,
   recordScoreMessage,
   resumeOffset,
   retryRetriable,
+  runKafkaPipeline,
 } from '../../../connectors/kafka/index.js';
-import { InputError, TitansError } from '../../../src/errors/index.js';
+import { ConfigError, InputError, TitansError } from '../../../src/errors/index.js';
 import type { RecordScore, SurpriseAlert } from '../../../src/pipeline/index.js';
 
 const encoder = new TextEncoder();
@@ -110,5 +113,19 @@ describe('outputs and offsets', () => {
     expect(resumeOffset({ position, recordTokens: 5, recordComplete: false, records: 99 })).toBe('99');
     expect(resumeOffset(undefined)).toBeUndefined();
     expect(resumeOffset({ position: { kind: 'stream', stream: 's', index: 3 }, recordTokens: 1, recordComplete: true, records: 4 })).toBeUndefined();
+  });
+});
+
+describe('configuration', () => {
+  // Nothing connects: the options are refused before any connection is opened.
+  const client = createKafkaJsClient({ brokers: ['127.0.0.1:1'] });
+
+  it('the source and the pipeline refuse bad options at once', () => {
+    expect(() => kafkaRecords({ client, groupId: 'g', topics: [] })).toThrow(ConfigError);
+    expect(() => kafkaRecords({ client, groupId: 'g', topics: ['t'], badRecords: 'dead-letter' })).toThrow(/deadLetterTopic/);
+    expect(() => kafkaRecords({ client, groupId: 'g', topics: ['t'], capacity: 0 })).toThrow(/capacity/);
+    expect(() => runKafkaPipeline({ client, groupId: 'g', topics: [] })).toThrow(ConfigError);
+    expect(() => runKafkaPipeline({ client, groupId: 'g', topics: ['t'], exactlyOnce: true })).toThrow(/exactlyOnce/);
+    expect(() => runKafkaPipeline({ client, groupId: 'g', topics: ['t'], memory: { dim: 0 } })).toThrow(ConfigError);
   });
 });
