@@ -1,6 +1,7 @@
 import { SnapshotError } from '../errors/snapshot-error.js';
 import type { MemorySnapshot, SnapshotCoverage } from '../snapshot/memory-snapshot.js';
 import type { SnapshotStore } from '../snapshot/snapshot-store.js';
+import type { SnapshotEvent, SnapshotReason } from './memory-events.js';
 import { RecordScorer, type PartialRecordScore } from './record-scorer.js';
 import type { StreamMemory } from './stream-memory.js';
 
@@ -43,6 +44,26 @@ export async function snapshotOf(entry: KeyedEntry, extra: Readonly<Record<strin
     createdAt: new Date().toISOString(),
     ...(Object.keys(allExtra).length === 0 ? {} : { extra: allExtra }),
   };
+}
+
+/** What {@link snapshotEvent} needs from the layer that owns the entry. */
+export interface SnapshotEventContext {
+  /** Waits for a promise, rejecting when the layer is stopped. */
+  readonly wait: <T>(value: T | PromiseLike<T>) => Promise<T>;
+  /** Called first; its result travels in the snapshot's `extra`. */
+  readonly beforeSnapshot?: ((key: string, reason: SnapshotReason) => Promise<Readonly<Record<string, unknown>> | undefined>) | undefined;
+  /** Where the snapshot is saved, if anywhere. */
+  readonly store?: SnapshotStore | undefined;
+}
+
+/** Takes, saves and returns a periodic or final snapshot of `entry`, and restarts its schedule. */
+export async function snapshotEvent(entry: KeyedEntry, reason: SnapshotReason, context: SnapshotEventContext): Promise<SnapshotEvent> {
+  const extra = await context.wait(context.beforeSnapshot?.(entry.key, reason));
+  const snapshot = await context.wait(snapshotOf(entry, extra));
+  await context.wait(context.store?.save(snapshot));
+  entry.chunksSinceSnapshot = 0;
+  entry.lastSnapshotAt = performance.now();
+  return { type: 'snapshot', reason, snapshot };
 }
 
 /**

@@ -9,8 +9,8 @@ import { SourceReader } from '../stream/source-reader.js';
 import type { AsyncOperator, OperatorOptions } from '../stream/types.js';
 import { BYTE_VOCAB_SIZE } from '../tokenize/byte-tokenizer.js';
 import { advanceCoverage } from './coverage.js';
-import { KeyedMemories, snapshotOf, type KeyedEntry } from './keyed-memories.js';
-import type { ChunkResult, MemoryEvent, SnapshotEvent, SnapshotReason } from './memory-events.js';
+import { KeyedMemories, snapshotEvent, snapshotOf, type KeyedEntry } from './keyed-memories.js';
+import type { ChunkResult, MemoryEvent, SnapshotReason } from './memory-events.js';
 import type { StreamMemory } from './stream-memory.js';
 import type { TokenChunk } from './token-chunk.js';
 import { trimCovered } from './trim-covered.js';
@@ -103,14 +103,7 @@ export function neuralMemory(options: NeuralMemoryOptions = {}): AsyncOperator<T
     interruptible(async function* (ctx) {
       const reader = new SourceReader(source, ctx);
       const memories = new KeyedMemories({ create, ...(options.maxLiveMemories === undefined ? {} : { maxLive: options.maxLiveMemories }), ...(store === undefined ? {} : { store }) });
-      const snapshotEvent = async (entry: KeyedEntry, reason: SnapshotReason): Promise<SnapshotEvent> => {
-        const extra = await ctx.wait(options.beforeSnapshot?.(entry.key, reason));
-        const snapshot = await ctx.wait(snapshotOf(entry, extra));
-        await ctx.wait(store?.save(snapshot));
-        entry.chunksSinceSnapshot = 0;
-        entry.lastSnapshotAt = performance.now();
-        return { type: 'snapshot', reason, snapshot };
-      };
+      const snapshotContext = { wait: ctx.wait, beforeSnapshot: options.beforeSnapshot, store };
       try {
         for (;;) {
           const next = await reader.next();
@@ -151,9 +144,9 @@ export function neuralMemory(options: NeuralMemoryOptions = {}): AsyncOperator<T
             },
           };
           yield chunkResult;
-          if (periodicDue(entry, schedule)) yield await snapshotEvent(entry, 'periodic');
+          if (periodicDue(entry, schedule)) yield await snapshotEvent(entry, 'periodic', snapshotContext);
         }
-        if (finalSnapshots) for (const entry of memories.entries()) yield await snapshotEvent(entry, 'final');
+        if (finalSnapshots) for (const entry of memories.entries()) yield await snapshotEvent(entry, 'final', snapshotContext);
       } finally {
         memories.disposeAll();
         await reader.close();

@@ -4,8 +4,8 @@ import { LayerError } from '../errors/layer-error.js';
 import { TitansError } from '../errors/titans-error.js';
 import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../memory/token-memory-config.js';
 import { advanceCoverage } from '../pipeline/coverage.js';
-import { KeyedMemories, snapshotOf, type KeyedEntry } from '../pipeline/keyed-memories.js';
-import type { ChunkResult, MemoryEvent, SnapshotEvent, SnapshotReason } from '../pipeline/memory-events.js';
+import { KeyedMemories, snapshotEvent, snapshotOf, type KeyedEntry } from '../pipeline/keyed-memories.js';
+import type { ChunkResult, MemoryEvent } from '../pipeline/memory-events.js';
 import type { NeuralMemoryOptions } from '../pipeline/neural-memory.js';
 import type { TokenChunk } from '../pipeline/token-chunk.js';
 import { trimCovered } from '../pipeline/trim-covered.js';
@@ -124,14 +124,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
       /** Keys whose next chunk waits for a periodic snapshot. */
       const waitingForSnapshot = new Set<string>();
 
-      const snapshotEvent = async (entry: KeyedEntry, reason: SnapshotReason): Promise<SnapshotEvent> => {
-        const extra = await ctx.wait(options.beforeSnapshot?.(entry.key, reason));
-        const snapshot = await ctx.wait(snapshotOf(entry, extra));
-        await ctx.wait(store?.save(snapshot));
-        entry.chunksSinceSnapshot = 0;
-        entry.lastSnapshotAt = performance.now();
-        return { type: 'snapshot', reason, snapshot };
-      };
+      const snapshotContext = { wait: ctx.wait, beforeSnapshot: options.beforeSnapshot, store };
 
       const canSend = (chunk: TokenChunk): boolean => out[shardOf(chunk.key, workerCount)] as number < maxInFlight && !waitingForSnapshot.has(chunk.key);
 
@@ -255,13 +248,13 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
             if (head.snapshotDue && head.entry !== undefined) {
               waitingForSnapshot.delete(head.entry.key);
               // An entry evicted meanwhile has had its snapshot taken at eviction.
-              if (memories.entries().includes(head.entry)) yield await snapshotEvent(head.entry, 'periodic');
+              if (memories.entries().includes(head.entry)) yield await snapshotEvent(head.entry, 'periodic', snapshotContext);
             }
           } else {
             out[head.worker] = (out[head.worker] as number) - 1;
           }
         }
-        if (finalSnapshots) for (const entry of memories.entries()) yield await snapshotEvent(entry, 'final');
+        if (finalSnapshots) for (const entry of memories.entries()) yield await snapshotEvent(entry, 'final', snapshotContext);
       } finally {
         memories.disposeAll();
         running.delete(workers);
