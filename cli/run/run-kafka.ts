@@ -68,6 +68,7 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
   const { context, flags, sink } = input;
   if (sink !== undefined && sink.kind !== 'kafka' && sink.kind !== 'arrow') throw new UsageError(`--sink ${sink.kind}: not supported with a Kafka source`);
   if (flags.exactlyOnce && sink?.kind !== 'kafka') throw new UsageError('--exactly-once needs --sink kafka:<topic>');
+  if (flags.exactlyOnce && input.snapshotDir !== undefined) throw new UsageError('--exactly-once keeps its snapshots in the Kafka transactions (--snapshot-topic): drop --snapshot-dir');
   const outputTopic = sink?.kind === 'kafka' ? kafkaTopics('sink', sink)[0] : undefined;
   if (sink?.kind === 'arrow' && sink.target === '') throw new UsageError('--sink arrow: needs a file, e.g. arrow:scores.arrows');
   const client = cliKafkaClient(flags.brokers, context.env);

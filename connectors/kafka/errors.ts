@@ -10,6 +10,8 @@ export type KafkaErrorCode =
   | 'ERR_KAFKA_NOT_ASSIGNED'
   /** The consumer has stopped (disconnected or crashed for good): nothing more can be committed through it. */
   | 'ERR_KAFKA_STOPPED'
+  /** A transaction's commit request failed without saying whether it took effect (exactly-once mode). */
+  | 'ERR_KAFKA_COMMIT_UNKNOWN'
   /** Any other failure reported by the Kafka client. */
   | 'ERR_KAFKA';
 

@@ -61,16 +61,13 @@ export interface KafkaMemoryPipelineOptions {
   /** Alerts on surprising records (see `surpriseAlerts`); none when absent. */
   readonly alerts?: Omit<SurpriseAlertsOptions, 'signal'>;
   /**
-   * Exactly-once: each partition's outputs and consumer offset commit in one Kafka transaction
-   * per snapshot (a transactional producer per partition, id `${transactionalIdPrefix}.${topic}.${partition}`,
-   * which fences the partition's previous owner). Needs `output`. Default false: at-least-once
-   * (idempotent producer; offsets committed after each snapshot). Dead letters are sent outside
-   * the transactions (at least once). Snapshots are written just before each commit, outside the
-   * transaction; on restore the one matching the committed offset is used. A fenced zombie can
-   * still write one snapshot in the moment between its last transactional call and the fence; it
-   * cannot commit, and every complete snapshot is the exact state after what it covers, but should
-   * such a late write land on the slot of the committed snapshot, the restore falls back to the
-   * older one and some outputs repeat.
+   * Exactly-once: each partition's outputs, snapshot and consumer offset commit in one Kafka
+   * transaction per snapshot (a transactional producer per partition, id
+   * `${transactionalIdPrefix}.${topic}.${partition}`, which fences the partition's previous
+   * owner); a restart or the next owner resumes from the latest committed snapshot, so a
+   * `read_committed` reader of the outputs sees each exactly once. Needs `output` and the Kafka
+   * snapshot store (no `store`). Dead letters are sent outside the transactions (at least once).
+   * Default false: at-least-once (idempotent producer; snapshots saved, then offsets committed).
    */
   readonly exactlyOnce?: boolean;
   /** Prefix of the transactional ids (default `titans.${groupId}`). */
@@ -178,6 +175,7 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
   const { client, groupId, exactlyOnce = false, retryTimeoutMs = 300_000 } = options;
   if (options.output !== undefined && options.outputs !== undefined) throw new ConfigError('outputs', 'give either output (Kafka) or outputs, not both');
   if (exactlyOnce && options.output === undefined) throw new ConfigError('exactlyOnce', 'the exactly-once mode writes its outputs to Kafka: give output');
+  if (exactlyOnce && options.store !== undefined) throw new ConfigError('store', 'the exactly-once mode commits its snapshots in Kafka transactions, on snapshotTopic: give no store');
   const memoryConfig: TokenMemoryConfig = { vocabSize: BYTE_VOCAB_SIZE, ...options.memory };
   const resolved = resolveTokenMemoryConfig(memoryConfig);
   const expect: SnapshotExpectation = { config: resolved };
@@ -225,6 +223,8 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
         })
       : undefined;
   const store: SnapshotStore = options.store ?? (ownStore as KafkaSnapshotStore);
+  // Only set in the exactly-once mode, which has no other store.
+  const kafkaStore = ownStore as KafkaSnapshotStore;
   const sink =
     options.output === undefined || exactlyOnce
       ? undefined
@@ -239,12 +239,15 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
   const restored = new Map<string, MemorySnapshot | undefined>();
   const exact = new Map<string, PartitionExactlyOnce>();
 
-  /** Exactly-once: fences the previous owner, then picks the snapshot that matches the committed offset. */
+  /**
+   * Exactly-once: fences the partition's previous owner (which settles its open transaction), then
+   * restores the latest committed snapshot: it was written in the same transaction as the outputs
+   * and the offset it covers.
+   */
   const startExactlyOnce = async (tp: KafkaTopicPartition, key: string): Promise<{ snapshot: MemorySnapshot | undefined; start: string | undefined }> => {
     const id = laneIdOf(tp);
     exact.get(id)?.producer.disconnect().catch(() => undefined);
     const txProducer = client.producer({ transactionalId: `${options.transactionalIdPrefix ?? `titans.${groupId}`}.${tp.topic}.${tp.partition}` });
-    // Connecting fences the partition's previous owner and settles its open transaction, so the committed offset is final.
     await retryRetriable(() => txProducer.connect(), retry);
     const output = options.output as KafkaPipelineOutput;
     exact.set(id, {
@@ -258,18 +261,15 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
         retryTimeoutMs,
       }),
     });
+    const snapshot = await store.load(key, expect);
+    if (snapshot !== undefined) return { snapshot, start: resumeOffset(snapshot.covers) };
+    // No committed snapshot: nothing of this group's work on the partition is committed, unless
+    // the snapshot topic was lost; then an empty memory starts at the committed offset.
     const a = await connectedAdmin();
     const committed = (await retryRetriable(() => a.fetchOffsets(groupId, [tp.topic]), retry)).find((o) => o.partition === tp.partition)?.offset ?? null;
     if (committed === null) return { snapshot: undefined, start: undefined };
-    const all = store instanceof KafkaSnapshotStore ? await store.loadAll(key, expect) : [await store.load(key, expect)].filter((s) => s !== undefined);
-    const exactMatch = all.find((s) => resumeOffset(s.covers) === committed);
-    if (exactMatch !== undefined) return { snapshot: exactMatch, start: committed };
-    const older = all.find((s) => {
-      const at = resumeOffset(s.covers);
-      return at !== undefined && BigInt(at) <= BigInt(committed);
-    });
-    warn(`no snapshot of ${key} matches its committed offset ${committed}; ${older === undefined ? 'starting an empty memory there' : `resuming from an older one (outputs after ${resumeOffset(older.covers)} may repeat)`}`);
-    return older === undefined ? { snapshot: undefined, start: committed } : { snapshot: older, start: resumeOffset(older.covers) };
+    warn(`no snapshot of ${key} on ${kafkaStore.topic}, but its offset ${committed} is committed: an empty memory starts there`);
+    return { snapshot: undefined, start: committed };
   };
 
   const startAt = async (tp: KafkaTopicPartition): Promise<string | undefined> => {
@@ -303,7 +303,7 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
         const tx = exact.get(id);
         const offset = resumeOffset(snapshot.covers);
         if (tx !== undefined && offset !== undefined) {
-          await tx.transaction.commit(offset, () => store.save(snapshot));
+          await tx.transaction.commit(offset, (transaction) => kafkaStore.save(snapshot, transaction));
           counts.transactionalCommits += 1;
         } else {
           await store.save(snapshot);

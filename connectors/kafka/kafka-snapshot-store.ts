@@ -47,6 +47,9 @@ type PartIndex = Map<string, { readonly part: SnapshotPart; readonly offset: big
 
 const MAX_PART_BYTES = 960 * 1024;
 
+/** Key of the end markers written by each read (one key: compaction keeps only the latest). */
+const END_MARKER_KEY = 'titans-stream/read-end';
+
 function partitionFor(storeKey: string, partitions: number): number {
   return createHash('sha256').update(storeKey).digest().readUInt32BE(0) % partitions;
 }
@@ -135,10 +138,16 @@ export class KafkaSnapshotStore implements SnapshotStore {
    * Stores `snapshot` as the latest of its key, in the key's next slot; resolves once every part
    * is acknowledged by the in-sync replicas.
    *
+   * @param snapshot - the snapshot.
+   * @param via - writes the parts with this sender instead of the store's producer: an open
+   *   transaction makes the snapshot visible (to the store's `read_committed` loads) only if the
+   *   transaction commits.
    * @throws {KafkaConnectorError} when Kafka stays unreachable past `retryTimeoutMs` or refuses the write.
    */
-  async save(snapshot: MemorySnapshot): Promise<void> {
-    const { sender, partitions } = await this.#prepare();
+  async save(snapshot: MemorySnapshot, via?: KafkaSender): Promise<void> {
+    const prepared = await this.#prepare();
+    const sender = via ?? prepared.sender;
+    const { partitions } = prepared;
     const storeKey = this.#storeKey(snapshot.key);
     let slot = this.#nextSlot.get(storeKey);
     if (slot === undefined) {
@@ -283,18 +292,39 @@ export class KafkaSnapshotStore implements SnapshotStore {
     return (await this.#queued.result).get(storeKey) ?? new Map();
   }
 
+  /**
+   * Writes an end marker to each of `partitions` and returns the offsets after them. A read up to
+   * a marker sees every snapshot committed before the read began: a `read_committed` consumer gets
+   * to the marker only once every transaction begun before it (snapshots written in exactly-once
+   * transactions, by any key of the partition) has committed or aborted — where the last stable
+   * offset the admin reports would stop short at the first transaction still open.
+   */
+  async #markEnds(partitions: ReadonlySet<number>): Promise<Map<number, bigint>> {
+    const { sender } = await this.#prepare();
+    const messages = [...partitions].map((partition) => ({ key: END_MARKER_KEY, value: null, partition }));
+    const results = await sender.send([{ topic: this.topic, messages }]);
+    return new Map(results.map((r) => [r.partition, BigInt(r.baseOffset) + 1n]));
+  }
+
   async #readKeys(keys: ReadonlySet<string>): Promise<Map<string, PartIndex>> {
-    const { admin } = await this.#prepare();
+    const { admin, partitions } = await this.#prepare();
     return retryRetriable(
       async () => {
         const indexes = new Map<string, PartIndex>([...keys].map((k) => [k, new Map()]));
-        await readTopicToEnd(this.#options.client, admin, this.topic, (record: KafkaRecord) => {
-          const part = readPart(record);
-          const index = part === undefined ? undefined : indexes.get(part.storeKey);
-          if (part === undefined || index === undefined) return;
-          // Later messages of a part key replace earlier ones, as compaction would.
-          index.set(partMessageKey(part.storeKey, part.slot, part.index), { part, offset: BigInt(record.offset) });
-        });
+        const ends = await this.#markEnds(new Set([...keys].map((k) => partitionFor(k, partitions))));
+        await readTopicToEnd(
+          this.#options.client,
+          admin,
+          this.topic,
+          (record: KafkaRecord) => {
+            const part = readPart(record);
+            const index = part === undefined ? undefined : indexes.get(part.storeKey);
+            if (part === undefined || index === undefined) return;
+            // Later messages of a part key replace earlier ones, as compaction would.
+            index.set(partMessageKey(part.storeKey, part.slot, part.index), { part, offset: BigInt(record.offset) });
+          },
+          { ends },
+        );
         return indexes;
       },
       { timeoutMs: this.#retryTimeoutMs },

@@ -1,5 +1,5 @@
 import type { RecordScore, SurpriseAlert } from '../../src/pipeline/index.js';
-import type { KafkaMessage, KafkaProducer, KafkaTopicMessages, KafkaTopicPartition } from './client.js';
+import type { KafkaMessage, KafkaProducer, KafkaSender, KafkaTopicMessages, KafkaTopicPartition } from './client.js';
 import { KafkaConnectorError } from './errors.js';
 import type { MemoryOutputs } from './memory-outputs.js';
 import { alertMessage, recordScoreMessage } from './output-messages.js';
@@ -34,15 +34,16 @@ export function isFenced(error: unknown): boolean {
 
 /**
  * Exactly-once outputs of one input partition: outputs are held back and, at each snapshot,
- * written in one Kafka transaction together with the partition's consumer offset, after the
- * snapshot itself is saved:
+ * written in one Kafka transaction together with the snapshot itself and the partition's
+ * consumer offset:
  *
- *   begin → send outputs → add offset (what the snapshot covers) → save snapshot → commit.
+ *   begin → send outputs → send the snapshot → add offset (what the snapshot covers) → commit.
  *
- * A crash before the commit aborts the outputs and the offset; the snapshot saved just before
- * then covers more than the committed offset and is passed over on restore for the previous one,
- * which matches the committed offset exactly (see `KafkaSnapshotStore` slots). So a read_committed
- * reader sees every output once, and the memory resumes exactly where the committed outputs end.
+ * So the snapshot a `read_committed` load finds is always the state after exactly the records
+ * whose outputs are committed: a crash (or a fence) before the commit aborts all three together,
+ * and a restart resumes from the latest committed snapshot — it never relies on reading the
+ * group's committed offset back, which the broker may still report as the previous one for a
+ * moment after a commit.
  */
 export class PartitionTransaction implements MemoryOutputs {
   readonly #options: PartitionTransactionOptions;
@@ -69,15 +70,19 @@ export class PartitionTransaction implements MemoryOutputs {
   async flush(): Promise<void> {}
 
   /**
-   * Commits the held outputs and `offset` (the next offset to read after what the snapshot
-   * covers) in one transaction, saving the snapshot between (see the class description). A
-   * retriable failure aborts the transaction and tries the whole sequence again.
+   * Commits the held outputs, the snapshot and `offset` (the next offset to read after what the
+   * snapshot covers) in one transaction (see the class description). A retriable failure before
+   * the commit request aborts the transaction and tries the whole sequence again. A failure of the
+   * commit request itself leaves its outcome unknown — it may have committed — so it is not
+   * retried (that could write the outputs twice): it throws `ERR_KAFKA_COMMIT_UNKNOWN`, and the
+   * partition's next start settles it (the new producer fences this one, and the restore reads
+   * what was committed).
    *
    * @param offset - the partition's next offset to read.
-   * @param saveSnapshot - saves the snapshot (durably) inside the sequence.
-   * @throws {KafkaConnectorError} fenced (see {@link isFenced}) when another member took the partition over; other failures once not retriable or out of time.
+   * @param saveSnapshot - writes the snapshot through the given transaction.
+   * @throws {KafkaConnectorError} fenced (see {@link isFenced}) when another member took the partition over; `ERR_KAFKA_COMMIT_UNKNOWN` as above; other failures once not retriable or out of time.
    */
-  async commit(offset: string, saveSnapshot: () => Promise<void>): Promise<void> {
+  async commit(offset: string, saveSnapshot: (transaction: KafkaSender) => Promise<void>): Promise<void> {
     const { producer, groupId, partition } = this.#options;
     const held = this.#held;
     this.#held = [];
@@ -87,12 +92,20 @@ export class PartitionTransaction implements MemoryOutputs {
           const tx = await producer.transaction();
           try {
             await tx.send(held);
+            await saveSnapshot(tx);
             await tx.sendOffsets(groupId, [{ ...partition, offset }]);
-            await saveSnapshot();
-            await tx.commit();
           } catch (error) {
             if (tx.isActive()) await tx.abort().catch(() => undefined);
             throw error;
+          }
+          try {
+            await tx.commit();
+          } catch (error) {
+            if (isFenced(error)) throw error;
+            throw new KafkaConnectorError('ERR_KAFKA_COMMIT_UNKNOWN', `commit of ${partition.topic}/${partition.partition} at offset ${offset}`, 'the transaction commit failed and may or may not have taken effect', {
+              cause: error,
+              retriable: false,
+            });
           }
         },
         this.#options.retryTimeoutMs === undefined ? {} : { timeoutMs: this.#options.retryTimeoutMs },

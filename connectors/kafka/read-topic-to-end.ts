@@ -9,11 +9,18 @@ export interface ReadTopicOptions {
   readonly timeoutMs?: number;
   /** Stops the read. */
   readonly signal?: AbortSignal;
+  /**
+   * Where to stop instead: per partition, the offset after the last record to read (partitions
+   * not named are not read). By default every partition is read to the end the admin reports
+   * when the call starts — for kafkajs its last stable offset, which stops short of records
+   * committed after a transaction that is still open.
+   */
+  readonly ends?: ReadonlyMap<number, bigint>;
 }
 
 /**
  * Reads every record of `topic` from its earliest offset up to the end it had when the call
- * started (its high watermarks then), with a consumer of a throw-away group that commits nothing.
+ * started (or up to `ends`), with a consumer of a throw-away group that commits nothing.
  *
  * @example
  * ```ts
@@ -35,8 +42,10 @@ export async function readTopicToEnd(
   options: ReadTopicOptions = {},
 ): Promise<void> {
   const { timeoutMs = 60_000, signal } = options;
-  const ends = await admin.fetchTopicOffsets(topic);
-  const pending = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+  const pending =
+    options.ends === undefined
+      ? new Map((await admin.fetchTopicOffsets(topic)).filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]))
+      : new Map([...options.ends].filter(([, end]) => end > 0n));
   if (pending.size === 0) return;
   const consumer = client.consumer({ groupId: `titans-reader-${randomUUID()}`, maxWaitTimeMs: 200 });
   let finish: (error?: unknown) => void = () => undefined;

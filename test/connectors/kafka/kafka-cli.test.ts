@@ -93,7 +93,7 @@ describe('titans-stream run --source kafka: (the CLI against the real broker)', 
     expect([...new Set(scoredInputs(outputs))].sort()).toEqual(allInputs(lines).sort());
   }, 90_000);
 
-  it('--exactly-once: SIGKILL mid-stream, then a restart: a read_committed reader sees every output (at least once: a kill can still duplicate a few, a known gap of issue 6), and the memories equal an uninterrupted run', async () => {
+  it('--exactly-once: SIGKILL mid-stream, then a restart: a read_committed reader sees every output exactly once, and the memories equal an uninterrupted run', async () => {
     const { topic, outputTopic, lines, groupId, snapshotTopic, args } = await setup(120, 22);
     const { atKill, resumed } = await killAndResume([...args, '--exactly-once'], groupId, topic, 90);
     expect(atKill).toBeLessThan(360);
@@ -104,9 +104,7 @@ describe('titans-stream run --source kafka: (the CLI against the real broker)', 
     const memories = await finalMemories(snapshotTopic, groupId, topic);
     for (const p of [0, 1, 2]) expectSameMemory(memories[p], await offlineMemory(topic, p, lines[p] ?? []));
     const outputs = await readOutputs(kafka.client(), outputTopic, 360);
-    // Known gap: duplicates after a kill were seen in 1 of 2 full runs (6 outputs of one partition);
-    // until it is fixed this asserts what holds: every input scored, none lost.
-    expect([...new Set(scoredInputs(outputs))].sort()).toEqual(allInputs(lines).sort());
+    expect(scoredInputs(outputs).sort()).toEqual(allInputs(lines).sort());
   }, 90_000);
 
   it('rejects Kafka flags that make no sense with a usage error', async () => {

@@ -37,12 +37,13 @@ describe('KafkaSnapshotStore on the real broker', () => {
     return { config: resolveTokenMemoryConfig(config) };
   }
 
+  /** The snapshot part messages on `topic` (without the end markers that loads write: tombstones). */
   async function topicRecords(topic: string, count: number): Promise<KafkaRecord[]> {
     const records: KafkaRecord[] = [];
     const consumer = kafka.closeAfterTest(kafka.client().consumer({ groupId: uniqueName('peek'), maxWaitTimeMs: 100 }));
     await consumer.connect();
     await consumer.subscribe([topic]);
-    await consumer.run({ eachBatch: async (batch) => void records.push(...batch.records) });
+    await consumer.run({ eachBatch: async (batch) => void records.push(...batch.records.filter((r) => r.value !== null)) });
     await waitUntil(`${count} records on ${topic}`, () => records.length >= count);
     return records;
   }
@@ -143,6 +144,41 @@ describe('KafkaSnapshotStore on the real broker', () => {
     problems.length = 0;
     expect((await store(topic, { onCorrupt: (_, p) => problems.push(p) }).load('logs-0', configOf()))).toBeUndefined();
     expect(problems).toEqual([expect.stringMatching(/corrupt snapshot/), expect.stringMatching(/SHA-256 mismatch/)]);
+  });
+
+  it('written in a transaction: visible only once committed; a load waits for transactions still open before its read, and so sees a snapshot committed after them', async () => {
+    const topic = uniqueName('snapshots');
+    const s = store(topic);
+    await s.save(await snapshotAfter(10));
+    const transactional = async (id: string) => {
+      const p = kafka.closeAfterTest(kafka.client().producer({ transactionalId: uniqueName(id) }));
+      await p.connect();
+      return p;
+    };
+
+    // Aborted: the load gives the one before.
+    const aborting = await (await transactional('abort')).transaction();
+    await s.save(await snapshotAfter(20), aborting);
+    await aborting.abort();
+    expect((await store(topic).load('logs-0', configOf()))?.state.tokensSeen).toBe(10);
+
+    // Another key's transaction opens first and stays open; this key's snapshot commits after it.
+    const open = await (await transactional('open')).transaction();
+    await s.save(await snapshotAfter(5, 'logs-1'), open);
+    const committing = await (await transactional('commit')).transaction();
+    await s.save(await snapshotAfter(30), committing);
+    await committing.commit();
+    const loading: { done: boolean; snapshot?: MemorySnapshot | undefined } = { done: false };
+    const load = store(topic)
+      .load('logs-0', configOf())
+      .then((snapshot) => Object.assign(loading, { done: true, snapshot }));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Still reading: the last stable offset stops before the committed snapshot until `open` ends.
+    expect(loading.done).toBe(false);
+    await open.commit();
+    await load;
+    expect(loading.snapshot?.state.tokensSeen).toBe(30);
+    expect((await store(topic).load('logs-1', configOf()))?.state.tokensSeen).toBe(5);
   });
 
   it('refuses a snapshot of another configuration, and a topic that is not compacted', async () => {
