@@ -17,6 +17,7 @@ import {
 } from '../../../connectors/kafka/index.js';
 import { ConfigError, InputError, TitansError } from '../../../src/errors/index.js';
 import type { RecordScore, SurpriseAlert } from '../../../src/pipeline/index.js';
+import { InMemorySnapshotStore } from '../../../src/snapshot/index.js';
 
 const encoder = new TextEncoder();
 
@@ -126,6 +127,8 @@ describe('configuration', () => {
     expect(() => kafkaRecords({ client, groupId: 'g', topics: ['t'], capacity: 0 })).toThrow(/capacity/);
     expect(() => runKafkaPipeline({ client, groupId: 'g', topics: [] })).toThrow(ConfigError);
     expect(() => runKafkaPipeline({ client, groupId: 'g', topics: ['t'], exactlyOnce: true })).toThrow(/exactlyOnce/);
+    // Exactly-once commits each snapshot in the partition's transaction: only the Kafka store can.
+    expect(() => runKafkaPipeline({ client, groupId: 'g', topics: ['t'], exactlyOnce: true, output: { topic: 'o' }, store: new InMemorySnapshotStore() })).toThrow(/store/);
     expect(() => runKafkaPipeline({ client, groupId: 'g', topics: ['t'], memory: { dim: 0 } })).toThrow(ConfigError);
   });
 });
