@@ -1,10 +1,11 @@
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createArrowSink, type ArrowSink } from '../../connectors/arrow/index.js';
 import { DirectoryMemoryStore } from '../../connectors/fs/index.js';
 import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
 import { chunkTokens, neuralMemory, tokenize } from '../../src/pipeline/index.js';
-import { formatPosition, type SourceRecord } from '../../src/records/index.js';
+import { formatPosition, type SourcePosition, type SourceRecord } from '../../src/records/index.js';
 import { sampleLogLines } from '../../src/sample/index.js';
 import type { MemorySnapshot } from '../../src/snapshot/index.js';
 import { pipe } from '../../src/stream/index.js';
@@ -180,6 +181,20 @@ function keyFunction(key: string, keys: number): (record: SourceRecord) => strin
   return () => `${key}/${index++ % keys}`;
 }
 
+/**
+ * How far into the input a record is (0–1), for the ETA: known for the sample (record index of
+ * --records) and a text file (byte offset of its size); undefined otherwise.
+ */
+async function shareDone(source: EndpointSpec, values: RunValues): Promise<((position: SourcePosition) => number) | undefined> {
+  if (source.kind === 'sample') {
+    const count = intOption('records', values.records, DEFAULT_SAMPLE_RECORDS);
+    return (p) => (p.kind === 'stream' ? (p.index + 1) / count : 0);
+  }
+  if (source.kind !== 'text' || source.target === '-') return undefined;
+  const size = (await stat(source.target)).size;
+  return (p) => (p.kind === 'text' && size > 0 ? p.byteOffset / size : 0);
+}
+
 /** `run` over a sample, text or Arrow source. */
 async function runLocal(context: CommandContext, values: RunValues, run: LocalRun): Promise<number> {
   const { source, sinkSpec, kafkaFlags, memoryConfig, snapshotEvery, topCount, pool, metrics } = run;
@@ -214,6 +229,9 @@ async function runLocal(context: CommandContext, values: RunValues, run: LocalRu
   );
 
   const progress = new ProgressLine(context.stderr, values.progress);
+  const share = await shareDone(source, values);
+  let firstShare: number | undefined;
+  let eta = '';
   const top = new TopRecords(topCount);
   const started = performance.now();
   let tokens = 0;
@@ -234,7 +252,13 @@ async function runLocal(context: CommandContext, values: RunValues, run: LocalRu
         await kafkaSink?.write(score);
       }
       const seconds = (performance.now() - started) / 1000;
-      progress.update(`${recordsScored} records, ${tokens} tokens, ${formatRate(tokens / seconds)} tokens, surprise ${recentLoss.toFixed(4)}, ${formatDuration(seconds)}`);
+      const last = event.records.at(-1);
+      if (share !== undefined && last !== undefined) {
+        const done = share(last.record.position);
+        firstShare ??= done;
+        if (done > firstShare) eta = `, ${(100 * done).toFixed(1)}%, ETA ${formatDuration(((1 - done) * seconds) / (done - firstShare))}`;
+      }
+      progress.update(`${recordsScored} records, ${tokens} tokens, ${formatRate(tokens / seconds)} tokens, surprise ${recentLoss.toFixed(4)}, ${formatDuration(seconds)}${eta}`);
     }
     await sink?.close();
     await kafkaSink?.flush();

@@ -166,6 +166,10 @@ interface PartitionExactlyOnce {
  * nothing is committed before its effects are safe, and a restart (or the next owner) absorbs
  * every record exactly once: redelivered records the snapshot covers are skipped.
  *
+ * With `pool`, the partitions' memories live on its worker threads (one process, all cores);
+ * without, in this thread. Either way each partition is one memory, restored and snapshotted the
+ * same way, and gives the same outputs.
+ *
  * On a rebalance, a partition that moves away is dropped at once: its work in progress is
  * abandoned unsaved (the abort reaches every stage), no further snapshot or commit of it is
  * written, and the new owner starts from the last snapshot. A snapshot write already under way
@@ -184,7 +188,7 @@ interface PartitionExactlyOnce {
  * process.once('SIGTERM', () => void run.stop());
  * console.log(await run.done);
  * ```
- * @param options - cluster, group, topics, memory, snapshots, outputs, alerts, exactly-once, source settings.
+ * @param options - cluster, group, topics, memory (or worker pool), snapshots, outputs, alerts, exactly-once, source settings, layer wrapper.
  * @returns the running pipeline.
  * @throws {ConfigError} at once for bad options.
  */

@@ -25,16 +25,23 @@ let outboxTransfer: ArrayBuffer[] = [];
 let flushScheduled = false;
 /** Most replies posted in one message. */
 const MAX_BATCH = 16;
+/** Requests received and not yet handled (including the one being handled). */
+let backlog = 0;
+/** Post at once when fewer requests than this wait behind the current one. */
+const LOW_WATER = 2;
 
 /**
  * Queues a reply; the queue is posted as one message at the end of this turn of the event loop
- * (after the requests that arrived meanwhile were handled) or when it is full. Waking the other
- * thread costs far more than copying a reply, so a busy worker answers several chunks at once.
+ * (after the requests that arrived meanwhile were handled), when it is full, or at once when the
+ * worker is about to run out of work. Waking the other thread costs far more than copying a
+ * reply, so a busy worker answers several chunks at once; but the pool sends a key's next chunks
+ * only as results come back, so holding every reply until the backlog is empty would leave the
+ * worker idle for a round trip each time: replies go out while the last requests are computed.
  */
 function send(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   outbox.push(reply);
   outboxTransfer.push(...transfer);
-  if (outbox.length >= MAX_BATCH) flush();
+  if (outbox.length >= MAX_BATCH || backlog - 1 < LOW_WATER) flush();
   else if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flush);
@@ -150,8 +157,9 @@ let queue: Promise<void> = initBackend(data.backend === undefined ? {} : { backe
 );
 
 port.on('message', (request: WorkerRequest) => {
+  backlog += 1;
   queue = queue.then(() =>
-    handle(request).catch((error: unknown) => {
+    handle(request).finally(() => (backlog -= 1)).catch((error: unknown) => {
       const id = 'id' in request ? request.id : undefined;
       const memory = 'memory' in request ? request.memory : undefined;
       send({ type: 'error', id, memory, error: errorInfo(error) });

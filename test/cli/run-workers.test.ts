@@ -62,6 +62,15 @@ describe('run --workers', () => {
     expect((JSON.parse(oneKey.out) as { meanLoss: number }).meanLoss).not.toBe(inThread.summary.meanLoss);
   }, 120_000);
 
+  it('shows a progress line with an ETA only when asked (not a terminal here)', async () => {
+    const quiet = await cli(['run', '--records', '400', '--workers', '0', '--json', ...memoryFlags]);
+    expect(quiet.err).toBe('');
+    const shown = await cli(['run', '--records', '400', '--workers', '0', '--json', '--progress', ...memoryFlags]);
+    expect(shown.code).toBe(0);
+    expect(shown.err).toMatch(/\r\d+ records, \d+ tokens, [\d.]+k?\/s tokens, surprise [\d.]+, [\d.]+s, [\d.]+%, ETA [\d.]+s/);
+    expect(JSON.parse(shown.out)).toMatchObject({ records: 400 });
+  }, 60_000);
+
   it('rejects --keys with --snapshot-dir or a Kafka source, and a bad --workers', async () => {
     expect((await cli(['run', '--keys', '2', '--snapshot-dir', dir])).err).toMatch(/--keys > 1 cannot resume/);
     expect((await cli(['run', '--keys', '2', '--source', 'kafka:t'])).err).toMatch(/one memory per partition/);
