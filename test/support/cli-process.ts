@@ -13,9 +13,14 @@ export interface CliProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `titans-stream <command> <args>` from the TypeScript sources (tsx) in a child process, on the WASM backend. */
-export function startCli(command: string, args: readonly string[]): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/bin.ts', command, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TITANS_BACKEND: 'wasm' } });
+/**
+ * Starts `titans-stream <command> <args>` in a child process on the WASM backend: from the
+ * TypeScript sources (tsx), or with `compiled` the build as installed (`node dist/cli/bin.js`;
+ * `npm test` builds first).
+ */
+export function startCli(command: string, args: readonly string[], options: { readonly compiled?: boolean } = {}): CliProcess {
+  const entry = options.compiled === true ? ['dist/cli/bin.js'] : ['--import', 'tsx', 'cli/bin.ts'];
+  const child = spawn(process.execPath, [...entry, command, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TITANS_BACKEND: 'wasm' } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KafkaSnapshotStore } from '../../../connectors/kafka/index.js';
 import { resolveTokenMemoryConfig } from '../../../src/memory/index.js';
@@ -7,6 +9,7 @@ import { startCli, type CliProcess } from '../../support/cli-process.js';
 import { kafkaBrokers, uniqueName, useKafka, waitUntil } from '../../support/kafka-env.js';
 import { allInputs, expectSameMemory, offlineMemory, produceLogs, readOutputs, scoredInputs, TEST_MEMORY, TEST_MEMORY_FLAGS } from './pipeline-fixtures.js';
 
+const root = path.resolve(import.meta.dirname, '../../..');
 const expectation = { config: resolveTokenMemoryConfig({ vocabSize: BYTE_VOCAB_SIZE, ...TEST_MEMORY }) };
 
 /** The value of a sample line `name{labels} value` (or `name value`) of a scrape; NaN when absent. */
@@ -94,12 +97,15 @@ describe('titans-stream run over Kafka at scale: metrics, worker pools, several 
     // Until the group exists its coordinator may not be found: count that as nothing committed.
     const total = async (): Promise<number> => (await committed(groupId, topic).catch(() => [])).reduce((n, o) => n + Math.max(0, Number(o)), 0);
 
+    // The processes run the build, as deployed (compiled worker entry included).
+    expect(existsSync(path.join(root, 'dist/src/workers/memory-workers.js')), 'dist/ is missing or stale: run npm run build').toBe(true);
+    const start = (): CliProcess => startCli('run', args, { compiled: true });
     await produce(0);
-    const first = startCli('run', args);
+    const first = start();
     let second: CliProcess | undefined;
     try {
       await waitUntil('the first process to commit', async () => (await total()) > 0, 60_000, 200);
-      second = startCli('run', args);
+      second = start();
       const both = second;
       await waitUntil('the partitions split over both processes', () => owned(both) > 0 && owned(first) > 0 && owned(first) + owned(both) === partitions, 60_000, 200);
       await produce(1);
