@@ -27,8 +27,9 @@ export interface NeuralMemoryPoolOptions extends Omit<NeuralMemoryOptions, 'crea
    */
   readonly pool?: MemoryWorkers;
   /**
-   * Chunks per worker sent but not yet emitted downstream (backpressure across the thread
-   * boundary: the source is not read further while the next chunk's worker is full). Default 4.
+   * Chunks per worker sent but not yet emitted downstream, per iteration (backpressure across the
+   * thread boundary: the source is not read further while the next chunk's worker is full; with a
+   * shared `pool`, each iteration has its own allowance). Default 4.
    */
   readonly maxInFlight?: number;
   /** Backend of each worker's TensorFlow.js instance (default: TITANS_BACKEND, else auto). */
