@@ -22,6 +22,7 @@ import { createArrowSink, readArrowRecords } from '../connectors/arrow/index.js'
 import type { ArrowRow } from '../connectors/arrow/index.js';
 import { sampleLogLines } from '../src/sample/index.js';
 import { ByteTokenizer } from '../src/tokenize/index.js';
+import { ProgressLine } from '../cli/progress.js';
 
 const MB = 1024 * 1024;
 const SEED = 1;
@@ -157,9 +158,12 @@ try {
   const manifest = found ?? (await generate());
   emit({ bench: 'arrow-read-setup', cached: found !== undefined, lines: manifest.lines, bytes: manifest.bytes, dir, seconds: (performance.now() - began) / 1000 });
 
-  for (const format of FORMATS) {
+  const progress = new ProgressLine(process.stderr);
+  for (const [index, format] of FORMATS.entries()) {
     const fileBytes = manifest.bytes[format];
+    progress.update(`bench:arrow ${index + 1}/${FORMATS.length}: reading ${format} (${(fileBytes / MB).toFixed(0)} MB)`, true);
     const read = await withRss(() => readTokens(paths[format]));
+    progress.done();
     if (read.result.records !== manifest.lines) throw new Error(`${paths[format]}: read ${read.result.records} records, wrote ${manifest.lines}`);
     const mbPerSec = fileBytes / MB / read.seconds;
     emit({
@@ -177,7 +181,9 @@ try {
       rssSeriesStepMs: read.rss.series.stepMs,
       rssSeries: read.rss.series.points,
     });
+    progress.update(`bench:arrow ${index + 1}/${FORMATS.length}: plain read of ${format}`, true);
     const plain = await withRss(() => readBytes(paths[format]));
+    progress.done();
     if (plain.result !== fileBytes) throw new Error(`${paths[format]}: read ${plain.result} bytes, expected ${fileBytes}`);
     const baselineMbPerSec = fileBytes / MB / plain.seconds;
     emit({ bench: 'arrow-read-baseline', format, fileBytes, seconds: plain.seconds, mbPerSec: baselineMbPerSec, ratio: mbPerSec / baselineMbPerSec });

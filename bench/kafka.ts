@@ -22,6 +22,7 @@ import { sampleLogLines } from '../src/sample/index.js';
 import { fromIterable, pipe } from '../src/stream/index.js';
 import { initBackend } from '../src/tensor/index.js';
 import { BYTE_RECORD_SEPARATOR, BYTE_VOCAB_SIZE, ByteTokenizer } from '../src/tokenize/index.js';
+import { ProgressLine } from '../cli/progress.js';
 
 const { values } = parseArgs({
   options: {
@@ -145,7 +146,12 @@ try {
   await memoryAlone(100); // warm-up: WASM compilation, first-use allocations
   const before = await memoryAlone();
   const kafka: Record<string, number> = {};
-  for (const mode of modes) kafka[mode] = await endToEnd(mode);
+  const progress = new ProgressLine(process.stderr);
+  for (const [index, mode] of modes.entries()) {
+    progress.update(`bench:kafka ${index + 1}/${modes.length}: end to end, ${mode}`, true);
+    kafka[mode] = await endToEnd(mode);
+    progress.done();
+  }
   const after = await memoryAlone();
   const alone = (before + after) / 2;
   emit({

@@ -13,6 +13,7 @@
 import { NeuralMemory, layerDims, memoryNetOf } from '../src/memory/index.js';
 import type { NeuralMemoryConfig, ResolvedNeuralMemoryConfig } from '../src/memory/index.js';
 import { initBackend, tf } from '../src/tensor/index.js';
+import { ProgressLine } from '../cli/progress.js';
 
 const CONFIGS: (NeuralMemoryConfig & { name: string })[] = [
   { name: 'd64-h1-depth2-exp2-c16', dim: 64, heads: 1, depth: 2, expansion: 2, chunkSize: 16 },
@@ -60,7 +61,9 @@ async function matmulWindow(a: tf.Tensor2D, b: tf.Tensor2D, reps: number, fresh 
 async function main(): Promise<void> {
   const backend = await initBackend();
   const tokensPerCall = 1024;
-  for (const { name, ...config } of CONFIGS) {
+  const progress = new ProgressLine(process.stderr);
+  for (const [index, { name, ...config }] of CONFIGS.entries()) {
+    progress.update(`bench:memory ${index + 1}/${CONFIGS.length}: ${name}`, true);
     const memory = NeuralMemory.create(config);
     const c = memory.config;
     const x = tf.randomNormal([tokensPerCall, c.dim], 0, 1, 'float32', 1) as tf.Tensor2D;
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
       const tokensPerSec = (calls * tokensPerCall) / (bestMemory / 1000);
       const gflops = (tokensPerSec * flopsPerToken(c)) / 1e9;
       const ceiling = (2 * m * k * n * reps) / (bestMatmul * 1e6);
+      progress.done();
       console.log(
         JSON.stringify({
           config: { name, ...config },

@@ -22,6 +22,7 @@ import type { Arch, TitansModelConfig } from '../src/model/index.js';
 import { SeededRandom } from '../src/random/index.js';
 import { initBackend, tf } from '../src/tensor/index.js';
 import type { Tensor, Tensor2D } from '../src/tensor/index.js';
+import { ProgressLine } from '../cli/progress.js';
 
 const { values } = parseArgs({
   options: {
@@ -98,7 +99,9 @@ const variants: { name: string; arch: Arch; memory?: TitansModelConfig['memory']
 ];
 const data = Int32Array.from({ length: 20_000 }, () => rng.nextInt(256));
 const trainRates = new Map<string, number>();
-for (const v of variants) {
+const progress = new ProgressLine(process.stderr);
+for (const [index, v] of variants.entries()) {
+  progress.update(`bench:train ${index + 1}/${variants.length}: ${v.name}`, true);
   const model = TitansModel.create({ arch: v.arch, dim, layers, heads: 4, segment, window: 2 * segment, ...(v.memory ? { memory: v.memory } : {}) });
   const trainer = new Trainer(model, data, { steps: 1000, batch, seqLen, recompute: v.recompute ?? false });
   const before = tf.memory().numTensors;
@@ -107,6 +110,7 @@ for (const v of variants) {
   }, 1);
   const tokensPerSec = (steps * batch * seqLen) / seconds;
   trainRates.set(v.name, tokensPerSec);
+  progress.done();
   emit({ bench: 'train', variant: v.name, backend: backend.name, dim, layers, segment, batch, seqLen, parameters: model.parameterCount, tokensPerSec, secondsPerStep: seconds / steps, numTensorsGrowth: tf.memory().numTensors - before });
   trainer.dispose();
   if (!v.recompute) {
@@ -116,6 +120,7 @@ for (const v of variants) {
       for (let i = 0; i < tokens.length; i += 256) await stream.process(tokens.subarray(i, i + 256));
       stream.dispose();
     }, 1);
+    progress.done();
     emit({ bench: 'inference', variant: v.name, backend: backend.name, callTokens: 256, tokens: tokens.length, tokensPerSec: tokens.length / inferSeconds });
   }
   model.dispose();

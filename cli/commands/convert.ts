@@ -61,15 +61,16 @@ async function checkInput(path: string): Promise<void> {
   if (!info.isFile()) throw new InputError('ERR_READ_FAILED', `not a regular file: ${path}`);
 }
 
-/** Passes records through, redrawing the progress line every 1024 records. */
-async function* withProgress(records: AsyncIterable<SourceRecord>, progress: ProgressLine, started: number): AsyncGenerator<SourceRecord> {
+/** Passes records through, redrawing the progress line every 1024 records (with an ETA when the input's size is known). */
+async function* withProgress(records: AsyncIterable<SourceRecord>, progress: ProgressLine, started: number, totalBytes: number | undefined): AsyncGenerator<SourceRecord> {
   let count = 0;
   for await (const record of records) {
     count += 1;
     if ((count & 1023) === 0) {
       const seconds = (performance.now() - started) / 1000;
       const bytes = record.position.kind === 'text' ? record.position.byteOffset : 0;
-      progress.update(`${count} records, ${(bytes / 1e6 / seconds).toFixed(1)} MB/s, ${formatDuration(seconds)}`);
+      const eta = totalBytes === undefined || bytes === 0 ? '' : `, ${((100 * bytes) / totalBytes).toFixed(1)}%, ETA ${formatDuration(((totalBytes - bytes) * seconds) / bytes)}`;
+      progress.update(`${count} records, ${(bytes / 1e6 / seconds).toFixed(1)} MB/s, ${formatDuration(seconds)}${eta}`);
     }
     yield record;
   }
@@ -116,7 +117,8 @@ export const convertCommand: Command = {
     const records = readTextRecords(from.target, { signal, ...(delimiter === undefined ? {} : { delimiter }) });
     let stats;
     try {
-      stats = await convertTextToArrow({ from: withProgress(records, progress, started), to: to.target, format, batchRows, signal });
+      const totalBytes = from.target === '-' ? undefined : (await stat(from.target)).size;
+      stats = await convertTextToArrow({ from: withProgress(records, progress, started, totalBytes), to: to.target, format, batchRows, signal });
     } catch (error) {
       await rm(to.target, { force: true });
       throw error;

@@ -1,24 +1,29 @@
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createArrowSink, type ArrowSink } from '../../connectors/arrow/index.js';
 import { DirectoryMemoryStore } from '../../connectors/fs/index.js';
 import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
 import { chunkTokens, neuralMemory, tokenize } from '../../src/pipeline/index.js';
-import { formatPosition } from '../../src/records/index.js';
+import { formatPosition, type SourcePosition, type SourceRecord } from '../../src/records/index.js';
 import { sampleLogLines } from '../../src/sample/index.js';
 import type { MemorySnapshot } from '../../src/snapshot/index.js';
 import { pipe } from '../../src/stream/index.js';
 import { BACKEND_NAMES, initBackend, type BackendChoice } from '../../src/tensor/index.js';
 import { BYTE_RECORD_SEPARATOR, BYTE_VOCAB_SIZE, ByteTokenizer } from '../../src/tokenize/index.js';
+import { MemoryWorkers, neuralMemoryPool } from '../../src/workers/index.js';
 import type { Command, CommandContext } from '../command.js';
+import { layerTensors, METRICS_OPTIONS, METRICS_USAGE, startMetrics, type CliMetrics } from '../metrics-endpoint.js';
 import { choiceOption, intOption, numberOption } from '../options.js';
 import { formatDuration, formatRate, ProgressLine } from '../progress.js';
 import { DEFAULT_SAMPLE_RECORDS, openSource, sourceKey, SOURCE_KINDS } from '../run/open-source.js';
 import { RECORD_OUTPUT_COLUMNS, recordOutputRow } from '../run/record-output.js';
-import { KAFKA_RUN_OPTIONS, KAFKA_RUN_USAGE, kafkaRunFlags } from '../run/kafka-flags.js';
+import { KAFKA_RUN_OPTIONS, KAFKA_RUN_USAGE, kafkaRunFlags, type KafkaRunFlags } from '../run/kafka-flags.js';
 import { openKafkaCliSink, type KafkaCliSink } from '../run/kafka-cli-sink.js';
 import { kafkaTopics, runKafkaSource } from '../run/run-kafka.js';
 import { TopRecords } from '../run/top-records.js';
-import { parseEndpoint } from '../source-spec.js';
+import { parseEndpoint, type EndpointSpec } from '../source-spec.js';
+import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: titans-stream run [options]
 
@@ -36,6 +41,14 @@ Input and output:
                          kafka:<topic>: one JSON score message per record (and the alerts)
   --snapshot-dir <dir>   keep memory snapshots there and resume from the latest on restart
   --snapshot-every <n>   chunks between snapshots (default 200)
+  --keys <n>             spread the records of a sample/text/arrow source round robin over n
+                         memories (keys <source>/0 … <source>/n-1; default 1; not with --snapshot-dir)
+
+Workers:
+  --workers <n>          worker threads the memories live on, keys sharded over them by a stable
+                         hash (default: the core count, ${availableParallelism()} here, but no more than
+                         --keys for a non-Kafka source); 0 = every memory in the main thread.
+                         Results are the same either way.
 
 Memory:
   --dim <n>              embedding / memory width (default 64)
@@ -49,11 +62,44 @@ Other:
   --backend <name>       auto | ${BACKEND_NAMES.join(' | ')} (default: TITANS_BACKEND or auto)
   --json                 print the summary as one JSON object on stdout
   --progress             force the progress line on (default: only on a terminal)
+${METRICS_USAGE}
   -h, --help             this help
 
 ${KAFKA_RUN_USAGE}`;
 
 const SINK_EXTRA = 'cli.sink';
+
+function parseRunArgs(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    options: {
+      source: { type: 'string', default: 'sample' },
+      column: { type: 'string' },
+      records: { type: 'string' },
+      seed: { type: 'string' },
+      sink: { type: 'string' },
+      'snapshot-dir': { type: 'string' },
+      'snapshot-every': { type: 'string' },
+      dim: { type: 'string' },
+      depth: { type: 'string' },
+      'chunk-size': { type: 'string' },
+      lr: { type: 'string' },
+      'memory-seed': { type: 'string' },
+      top: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      progress: { type: 'boolean' },
+      keys: { type: 'string' },
+      workers: { type: 'string' },
+      ...METRICS_OPTIONS,
+      ...KAFKA_RUN_OPTIONS,
+    },
+  }).values;
+}
+
+/** The parsed flags of `run`. */
+type RunValues = ReturnType<typeof parseRunArgs>;
 
 /** `titans-stream run`: the main job. */
 export const runCommand: Command = {
@@ -61,29 +107,7 @@ export const runCommand: Command = {
   summary: 'stream records through the Titans memory and report surprise',
   usage: USAGE,
   async run(context: CommandContext): Promise<number> {
-    const { values } = parseArgs({
-      args: context.args,
-      strict: true,
-      options: {
-        source: { type: 'string', default: 'sample' },
-        column: { type: 'string' },
-        records: { type: 'string' },
-        seed: { type: 'string' },
-        sink: { type: 'string' },
-        'snapshot-dir': { type: 'string' },
-        'snapshot-every': { type: 'string' },
-        dim: { type: 'string' },
-        depth: { type: 'string' },
-        'chunk-size': { type: 'string' },
-        lr: { type: 'string' },
-        'memory-seed': { type: 'string' },
-        top: { type: 'string' },
-        backend: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        progress: { type: 'boolean' },
-        ...KAFKA_RUN_OPTIONS,
-      },
-    });
+    const values = parseRunArgs(context.args);
     const source = parseEndpoint('source', values.source, [...SOURCE_KINDS, 'kafka']);
     const sinkSpec = values.sink === undefined ? undefined : parseEndpoint('sink', values.sink, ['arrow', 'kafka']);
     const memoryConfig: TokenMemoryConfig = {
@@ -98,134 +122,202 @@ export const runCommand: Command = {
     const topCount = intOption('top', values.top, 5, 0, 1000);
     const backendChoice = values.backend === undefined ? undefined : choiceOption<BackendChoice>('backend', values.backend, ['auto', ...BACKEND_NAMES], 'auto');
     const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
-    const resolved = resolveTokenMemoryConfig(memoryConfig);
+    resolveTokenMemoryConfig(memoryConfig); // bad memory flags fail before anything starts
     const kafkaTopicsOfSource = source.kind === 'kafka' ? kafkaTopics('source', source) : undefined;
     const kafkaFlags = source.kind === 'kafka' || sinkSpec?.kind === 'kafka' ? kafkaRunFlags(values, context.env, kafkaTopicsOfSource?.[0]) : undefined;
-    if (kafkaTopicsOfSource !== undefined && kafkaFlags !== undefined) {
-      return runKafkaSource({
-        context,
-        sourceLabel: values.source,
-        topics: kafkaTopicsOfSource,
-        flags: kafkaFlags,
-        memory: memoryConfig,
-        backend: backend.name,
-        snapshotEvery,
-        snapshotDir: values['snapshot-dir'],
-        sink: sinkSpec,
-        json: values.json,
-        progress: values.progress,
-      });
-    }
-
-    const key = sourceKey(source);
-    const store = values['snapshot-dir'] === undefined ? undefined : new DirectoryMemoryStore(values['snapshot-dir']);
-    const resumeFrom: MemorySnapshot | undefined = await store?.load(key, { config: resolved });
-    const sinkCheckpoint = resumeFrom?.extra?.[SINK_EXTRA] as { batches: number } | undefined;
-    let sink: ArrowSink | undefined;
-    let kafkaSink: KafkaCliSink | undefined;
-    if (sinkSpec?.kind === 'kafka' && kafkaFlags !== undefined) kafkaSink = await openKafkaCliSink(kafkaFlags, kafkaTopics('sink', sinkSpec)[0] as string, context.env);
-    else if (sinkSpec !== undefined) {
-      sink = await createArrowSink(sinkSpec.target, {
-        columns: RECORD_OUTPUT_COLUMNS,
-        ...(resumeFrom === undefined ? { mode: 'create' } : { mode: 'append', keepBatches: sinkCheckpoint?.batches ?? 0 }),
-        fsync: store !== undefined,
-      });
-    }
-
-    const records = openSource(source, values, resumeFrom?.covers, context.signal);
-    const events = pipe(
-      records,
-      tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: () => key }),
-      chunkTokens(resolved.chunkSize),
-      neuralMemory({
-        memory: memoryConfig,
-        signal: context.signal,
-        ...(store === undefined ? {} : { store, snapshots: { everyChunks: snapshotEvery } }),
-        ...(sink === undefined ? {} : { beforeSnapshot: async () => ({ [SINK_EXTRA]: await sink.flush() }) }),
-        ...(kafkaSink === undefined ? {} : { beforeSnapshot: async () => void (await kafkaSink.flush()) }),
-      }),
-    );
-
-    const progress = new ProgressLine(context.stderr, values.progress);
-    const top = new TopRecords(topCount);
-    const started = performance.now();
-    let tokens = 0;
-    let recordsScored = 0;
-    let lossSum = 0;
-    let recentLoss = NaN;
+    const keyCount = intOption('keys', values.keys, 1, 1, 100_000);
+    if (source.kind === 'kafka' && values.keys !== undefined) throw new UsageError('--keys: a Kafka source has one memory per partition');
+    if (keyCount > 1 && values['snapshot-dir'] !== undefined) throw new UsageError('--keys > 1 cannot resume from --snapshot-dir (one memory per source only)');
+    const workerCount = intOption('workers', values.workers, source.kind === 'kafka' ? availableParallelism() : Math.min(availableParallelism(), keyCount), 0, 256);
+    const pool = workerCount === 0 ? undefined : new MemoryWorkers({ workers: workerCount, memory: memoryConfig, backend: backend.name });
     try {
-      for await (const event of events) {
-        if (event.type !== 'chunk') continue;
-        tokens += event.loss.length;
-        for (const l of event.loss) lossSum += l;
-        const chunkMean = event.loss.reduce((a, b) => a + b, 0) / Math.max(1, event.loss.length);
-        recentLoss = Number.isNaN(recentLoss) ? chunkMean : 0.98 * recentLoss + 0.02 * chunkMean;
-        for (const score of event.records) {
-          recordsScored += 1;
-          top.add(score);
-          await sink?.write(recordOutputRow(score));
-          await kafkaSink?.write(score);
+      const metrics = await startMetrics(values, layerTensors(pool), context.stderr);
+      try {
+        if (kafkaTopicsOfSource !== undefined && kafkaFlags !== undefined) {
+          return await runKafkaSource({
+            context,
+            sourceLabel: values.source,
+            topics: kafkaTopicsOfSource,
+            flags: kafkaFlags,
+            memory: memoryConfig,
+            backend: backend.name,
+            snapshotEvery,
+            snapshotDir: values['snapshot-dir'],
+            sink: sinkSpec,
+            json: values.json,
+            progress: values.progress,
+            pool,
+            metrics,
+          });
         }
-        const seconds = (performance.now() - started) / 1000;
-        progress.update(`${recordsScored} records, ${tokens} tokens, ${formatRate(tokens / seconds)} tokens, surprise ${recentLoss.toFixed(4)}, ${formatDuration(seconds)}`);
+        return await runLocal(context, values, { source, sinkSpec, kafkaFlags, memoryConfig, backend: backend.name, snapshotEvery, topCount, keyCount, pool, metrics });
+      } finally {
+        await metrics.close();
       }
-      await sink?.close();
-      await kafkaSink?.flush();
-    } catch (error) {
-      // Keep the outputs of everything processed before the failure (bad input stops the run, it does not erase it).
-      await sink?.close().catch(() => sink?.abort(error));
-      await kafkaSink?.flush().catch(() => undefined);
-      throw error;
     } finally {
-      progress.done();
-      await kafkaSink?.close();
+      await pool?.close();
     }
-    const seconds = (performance.now() - started) / 1000;
-    const anomalies = source.kind === 'sample' ? new Set([...sampleLogLines({ count: intOption('records', values.records, DEFAULT_SAMPLE_RECORDS), seed: intOption('seed', values.seed, 0, 0) })].filter((l) => l.anomaly).map((l) => l.index)) : undefined;
-    const topList = top.list().map((s) => ({
-      position: s.record.position,
-      meanLoss: s.meanLoss,
-      maxSurprise: s.maxSurprise,
-      text: typeof s.record.value === 'string' ? s.record.value : new TextDecoder().decode(s.record.value),
-      ...(anomalies === undefined || s.record.position.kind !== 'stream' ? {} : { injectedAnomaly: anomalies.has(s.record.position.index) }),
-    }));
-    const summary = {
-      source: values.source,
-      backend: backend.name,
-      records: recordsScored,
-      tokens,
-      seconds,
-      tokensPerSec: tokens / seconds,
-      meanLoss: lossSum / Math.max(1, tokens),
-      resumed: resumeFrom === undefined ? null : { tokensSeen: resumeFrom.state.tokensSeen, at: resumeFrom.covers?.position ?? null },
-      memory: { dim: resolved.dim, depth: resolved.depth, heads: resolved.heads, chunkSize: resolved.chunkSize },
-      mostSurprising: topList,
-    };
-    if (values.json) {
-      context.stdout.write(JSON.stringify(summary) + '\n');
-      return 0;
-    }
-    const lines = [
-      `source    ${summary.source}${resumeFrom === undefined ? '' : ` (resumed after ${resumeFrom.state.tokensSeen} tokens)`}`,
-      `backend   ${summary.backend}`,
-      `memory    dim ${resolved.dim}, depth ${resolved.depth}, ${resolved.heads} head(s), chunk ${resolved.chunkSize}`,
-      `tokens    ${tokens} in ${recordsScored} records`,
-      `time      ${formatDuration(seconds)} (${formatRate(summary.tokensPerSec)} tokens)`,
-      `surprise  mean per-token loss ${summary.meanLoss.toFixed(4)}`,
-    ];
-    if (topList.length > 0) {
-      lines.push('', `most surprising records (mean loss, position${anomalies ? ', injected anomaly?' : ''}):`);
-      for (const t of topList) {
-        const mark = t.injectedAnomaly === undefined ? '' : t.injectedAnomaly ? ' [anomaly]' : ' [normal]';
-        const text = t.text.length > 100 ? `${t.text.slice(0, 97)}...` : t.text;
-        lines.push(`  ${t.meanLoss.toFixed(4)}  ${formatPosition(t.position)}${mark}  ${JSON.stringify(text)}`);
-      }
-      if (anomalies) {
-        const hits = topList.filter((t) => t.injectedAnomaly).length;
-        lines.push(`  ${hits} of the top ${topList.length} are injected anomalies (${anomalies.size} injected in ${summary.records} records)`);
-      }
-    }
-    context.stdout.write(lines.join('\n') + '\n');
-    return 0;
   },
 };
+
+/** The parsed flags `runLocal` needs. */
+interface LocalRun {
+  readonly source: EndpointSpec;
+  readonly sinkSpec: EndpointSpec | undefined;
+  readonly kafkaFlags: KafkaRunFlags | undefined;
+  readonly memoryConfig: TokenMemoryConfig;
+  readonly backend: string;
+  readonly snapshotEvery: number;
+  readonly topCount: number;
+  readonly keyCount: number;
+  readonly pool: MemoryWorkers | undefined;
+  readonly metrics: CliMetrics;
+}
+
+/** The state key of each record: the source's, or round robin over `keys` sub-keys. */
+function keyFunction(key: string, keys: number): (record: SourceRecord) => string {
+  if (keys === 1) return () => key;
+  let index = 0;
+  return () => `${key}/${index++ % keys}`;
+}
+
+/**
+ * How far into the input a record is (0–1), for the ETA: known for the sample (record index of
+ * --records) and a text file (byte offset of its size); undefined otherwise.
+ */
+async function shareDone(source: EndpointSpec, values: RunValues): Promise<((position: SourcePosition) => number) | undefined> {
+  if (source.kind === 'sample') {
+    const count = intOption('records', values.records, DEFAULT_SAMPLE_RECORDS);
+    return (p) => (p.kind === 'stream' ? (p.index + 1) / count : 0);
+  }
+  if (source.kind !== 'text' || source.target === '-') return undefined;
+  const size = (await stat(source.target)).size;
+  return (p) => (p.kind === 'text' && size > 0 ? p.byteOffset / size : 0);
+}
+
+/** `run` over a sample, text or Arrow source. */
+async function runLocal(context: CommandContext, values: RunValues, run: LocalRun): Promise<number> {
+  const { source, sinkSpec, kafkaFlags, memoryConfig, snapshotEvery, topCount, pool, metrics } = run;
+  const resolved = resolveTokenMemoryConfig(memoryConfig);
+  const key = sourceKey(source);
+  const store = values['snapshot-dir'] === undefined ? undefined : new DirectoryMemoryStore(values['snapshot-dir']);
+  const resumeFrom: MemorySnapshot | undefined = await store?.load(key, { config: resolved });
+  const sinkCheckpoint = resumeFrom?.extra?.[SINK_EXTRA] as { batches: number } | undefined;
+  let sink: ArrowSink | undefined;
+  let kafkaSink: KafkaCliSink | undefined;
+  if (sinkSpec?.kind === 'kafka' && kafkaFlags !== undefined) kafkaSink = await openKafkaCliSink(kafkaFlags, kafkaTopics('sink', sinkSpec)[0] as string, context.env);
+  else if (sinkSpec !== undefined) {
+    sink = await createArrowSink(sinkSpec.target, {
+      columns: RECORD_OUTPUT_COLUMNS,
+      ...(resumeFrom === undefined ? { mode: 'create' } : { mode: 'append', keepBatches: sinkCheckpoint?.batches ?? 0 }),
+      fsync: store !== undefined,
+    });
+  }
+
+  const records = openSource(source, values, resumeFrom?.covers, context.signal);
+  const layerOptions = {
+    signal: context.signal,
+    ...(store === undefined ? {} : { store, snapshots: { everyChunks: snapshotEvery } }),
+    ...(sink === undefined ? {} : { beforeSnapshot: async () => ({ [SINK_EXTRA]: await sink.flush() }) }),
+    ...(kafkaSink === undefined ? {} : { beforeSnapshot: async () => void (await kafkaSink.flush()) }),
+  };
+  const events = pipe(
+    records,
+    tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: keyFunction(key, run.keyCount) }),
+    chunkTokens(resolved.chunkSize),
+    metrics.meter(pool === undefined ? neuralMemory({ ...layerOptions, memory: memoryConfig }) : neuralMemoryPool({ ...layerOptions, pool })),
+  );
+
+  const progress = new ProgressLine(context.stderr, values.progress);
+  const share = await shareDone(source, values);
+  let firstShare: number | undefined;
+  let eta = '';
+  const top = new TopRecords(topCount);
+  const started = performance.now();
+  let tokens = 0;
+  let recordsScored = 0;
+  let lossSum = 0;
+  let recentLoss = NaN;
+  try {
+    for await (const event of events) {
+      if (event.type !== 'chunk') continue;
+      tokens += event.loss.length;
+      for (const l of event.loss) lossSum += l;
+      const chunkMean = event.loss.reduce((a, b) => a + b, 0) / Math.max(1, event.loss.length);
+      recentLoss = Number.isNaN(recentLoss) ? chunkMean : 0.98 * recentLoss + 0.02 * chunkMean;
+      for (const score of event.records) {
+        recordsScored += 1;
+        top.add(score);
+        await sink?.write(recordOutputRow(score));
+        await kafkaSink?.write(score);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const last = event.records.at(-1);
+      if (share !== undefined && last !== undefined) {
+        const done = share(last.record.position);
+        firstShare ??= done;
+        if (done > firstShare) eta = `, ${(100 * done).toFixed(1)}%, ETA ${formatDuration(((1 - done) * seconds) / (done - firstShare))}`;
+      }
+      progress.update(`${recordsScored} records, ${tokens} tokens, ${formatRate(tokens / seconds)} tokens, surprise ${recentLoss.toFixed(4)}, ${formatDuration(seconds)}${eta}`);
+    }
+    await sink?.close();
+    await kafkaSink?.flush();
+  } catch (error) {
+    // Keep the outputs of everything processed before the failure (bad input stops the run, it does not erase it).
+    await sink?.close().catch(() => sink?.abort(error));
+    await kafkaSink?.flush().catch(() => undefined);
+    throw error;
+  } finally {
+    progress.done();
+    await kafkaSink?.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const anomalies = source.kind === 'sample' ? new Set([...sampleLogLines({ count: intOption('records', values.records, DEFAULT_SAMPLE_RECORDS), seed: intOption('seed', values.seed, 0, 0) })].filter((l) => l.anomaly).map((l) => l.index)) : undefined;
+  const topList = top.list().map((s) => ({
+    position: s.record.position,
+    meanLoss: s.meanLoss,
+    maxSurprise: s.maxSurprise,
+    text: typeof s.record.value === 'string' ? s.record.value : new TextDecoder().decode(s.record.value),
+    ...(anomalies === undefined || s.record.position.kind !== 'stream' ? {} : { injectedAnomaly: anomalies.has(s.record.position.index) }),
+  }));
+  const summary = {
+    source: values.source,
+    backend: run.backend,
+    workers: pool?.size ?? 0,
+    keys: run.keyCount,
+    records: recordsScored,
+    tokens,
+    seconds,
+    tokensPerSec: tokens / seconds,
+    meanLoss: lossSum / Math.max(1, tokens),
+    resumed: resumeFrom === undefined ? null : { tokensSeen: resumeFrom.state.tokensSeen, at: resumeFrom.covers?.position ?? null },
+    memory: { dim: resolved.dim, depth: resolved.depth, heads: resolved.heads, chunkSize: resolved.chunkSize },
+    mostSurprising: topList,
+  };
+  if (values.json) {
+    context.stdout.write(JSON.stringify(summary) + '\n');
+    return 0;
+  }
+  const lines = [
+    `source    ${summary.source}${resumeFrom === undefined ? '' : ` (resumed after ${resumeFrom.state.tokensSeen} tokens)`}`,
+    `backend   ${summary.backend}, ${summary.workers === 0 ? 'main thread' : `${summary.workers} worker thread(s)`}`,
+    `memory    ${run.keyCount === 1 ? '' : `${run.keyCount} keys, `}dim ${resolved.dim}, depth ${resolved.depth}, ${resolved.heads} head(s), chunk ${resolved.chunkSize}`,
+    `tokens    ${tokens} in ${recordsScored} records`,
+    `time      ${formatDuration(seconds)} (${formatRate(summary.tokensPerSec)} tokens)`,
+    `surprise  mean per-token loss ${summary.meanLoss.toFixed(4)}`,
+  ];
+  if (topList.length > 0) {
+    lines.push('', `most surprising records (mean loss, position${anomalies ? ', injected anomaly?' : ''}):`);
+    for (const t of topList) {
+      const mark = t.injectedAnomaly === undefined ? '' : t.injectedAnomaly ? ' [anomaly]' : ' [normal]';
+      const text = t.text.length > 100 ? `${t.text.slice(0, 97)}...` : t.text;
+      lines.push(`  ${t.meanLoss.toFixed(4)}  ${formatPosition(t.position)}${mark}  ${JSON.stringify(text)}`);
+    }
+    if (anomalies) {
+      const hits = topList.filter((t) => t.injectedAnomaly).length;
+      lines.push(`  ${hits} of the top ${topList.length} are injected anomalies (${anomalies.size} injected in ${summary.records} records)`);
+    }
+  }
+  context.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}

@@ -1,16 +1,21 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
-import { chunkTokens, tokenize } from '../../src/pipeline/index.js';
+import { chunkTokens, tokenize, type TokenizeOptions } from '../../src/pipeline/index.js';
 import type { SourceRecord } from '../../src/records/index.js';
 import { sampleLogRecords } from '../../src/sample/index.js';
 import { pipe, tap } from '../../src/stream/index.js';
 import { BACKEND_NAMES, initBackend, type BackendChoice } from '../../src/tensor/index.js';
 import { BYTE_RECORD_SEPARATOR, BYTE_VOCAB_SIZE, ByteTokenizer } from '../../src/tokenize/index.js';
 import type { Command, CommandContext } from '../command.js';
-import { METRICS_OPTIONS, METRICS_USAGE, meteredRun } from '../metrics-endpoint.js';
+import { METRICS_OPTIONS, METRICS_USAGE, startMetrics } from '../metrics-endpoint.js';
 import { choiceOption, intOption, numberOption } from '../options.js';
 import { formatDuration, formatRate, ProgressLine } from '../progress.js';
+import { cliKafkaClient, kafkaRunFlags } from '../run/kafka-flags.js';
+import { kafkaTopics } from '../run/run-kafka.js';
+import { kafkaSoakRecords, produceGenerated } from '../soak/soak-kafka.js';
+import { parseEndpoint } from '../source-spec.js';
+import { UsageError } from '../usage-error.js';
 import { soakChartSvg } from '../soak/soak-chart.js';
 import { mainThreadLayer, poolLayer } from '../soak/soak-layer.js';
 import { SoakRecorder } from '../soak/soak-recorder.js';
@@ -22,15 +27,21 @@ const EVENT_LOOP_TURN_MS = 20;
 
 const USAGE = `Usage: titans-stream soak [options]
 
-Ingests an endless generated stream (the built-in sample logs) through the tokenizer and the
-Titans memory until --tokens tokens are absorbed, and records every --every tokens: throughput,
+Ingests an endless generated stream (the built-in sample logs), or a Kafka topic, through the
+tokenizer and the Titans memory until --tokens tokens are absorbed, and records every --every tokens: throughput,
 resident memory, live tensors, memory weight norms and chunk latency (p50/p99). At the end it
 prints whether resident memory and tensors stayed flat after warm-up, throughput held and the
 weight norms stayed bounded.
 
 Run:
+  --source <spec>        generated (default) or kafka:<topic>: the topic read from the beginning
+                         through a consumer group of its own (one memory per partition; it ends
+                         30 s after the last record if --tokens is not reached)
+  --produce              with kafka:<topic>: first produce the generated stream to the topic
+                         (created if missing), enough records for --tokens
+  --brokers <list>       Kafka brokers host:port,... (default: KAFKA_BROKERS or 127.0.0.1:9092)
   --tokens <n>           tokens to absorb (default ${DEFAULT_TOKENS})
-  --keys <n>             state keys the records are spread over, round robin (default 1)
+  --keys <n>             state keys generated records are spread over, round robin (default 1)
   --every <n>            tokens between samples (default: --tokens / 100)
   --seed <n>             seed of the generated logs (default 0)
   --workers <n>          worker threads the keys are sharded over; 0 = the main thread (default 0)
@@ -68,6 +79,9 @@ export const soakCommand: Command = {
       args: context.args,
       strict: true,
       options: {
+        source: { type: 'string', default: 'generated' },
+        produce: { type: 'boolean', default: false },
+        brokers: { type: 'string' },
         tokens: { type: 'string' },
         keys: { type: 'string' },
         every: { type: 'string' },
@@ -88,6 +102,12 @@ export const soakCommand: Command = {
       },
     });
     const target = intOption('tokens', values.tokens, DEFAULT_TOKENS, 1);
+    const source = parseEndpoint('source', values.source, ['generated', 'kafka']);
+    const topic = source.kind === 'kafka' ? kafkaTopics('source', source) : undefined;
+    if (topic !== undefined && topic.length > 1) throw new UsageError('--source kafka: soak reads one topic');
+    if (topic !== undefined && values.keys !== undefined) throw new UsageError('--keys: a Kafka source has one memory per partition');
+    if (topic === undefined && (values.produce || values.brokers !== undefined)) throw new UsageError('--produce and --brokers go with --source kafka:<topic>');
+    const client = topic === undefined ? undefined : cliKafkaClient(kafkaRunFlags({ ...(values.brokers === undefined ? {} : { brokers: values.brokers }) }, context.env, undefined).brokers, context.env);
     const keys = intOption('keys', values.keys, 1, 1, 100_000);
     const seed = intOption('seed', values.seed, 0, 0);
     const workers = intOption('workers', values.workers, 0, 0, 256);
@@ -106,16 +126,39 @@ export const soakCommand: Command = {
     const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
 
     const { signal } = context;
+    let produced: { records: number; tokens: number } | undefined;
+    if (client !== undefined && topic?.[0] !== undefined && values.produce) {
+      const producing = new ProgressLine(context.stderr, values.progress);
+      const began = performance.now();
+      try {
+        produced = await produceGenerated(client, topic[0], {
+          tokens: target,
+          seed,
+          signal,
+          onProgress: (records, tokens) => {
+            const seconds = (performance.now() - began) / 1000;
+            producing.update(`produce ${tokens}/${target} tokens (${records} records) to ${topic[0]}, ${formatRate(tokens / seconds)} tokens, ETA ${formatDuration(((target - tokens) * seconds) / tokens)}`);
+          },
+        });
+      } finally {
+        producing.done();
+      }
+    }
+    const input =
+      client !== undefined && topic?.[0] !== undefined
+        ? kafkaSoakRecords(client, topic[0], { groupId: `titans-soak-${Date.now().toString(36)}-${process.pid}`, idleExitMs: 30_000, signal })
+        : sampleLogRecords({ count: Infinity, seed, signal });
+    const tokenizeOptions: TokenizeOptions = topic === undefined ? { separator: BYTE_RECORD_SEPARATOR, key: keyFunction(keys), signal } : { separator: BYTE_RECORD_SEPARATOR, signal };
     const layer = workers === 0 ? mainThreadLayer(memoryConfig, signal) : poolLayer(memoryConfig, workers, backend.name, signal);
-    const metered = await meteredRun(values, layer.operator, () => layer.numTensors());
+    const metrics = await startMetrics(values, () => layer.numTensors(), context.stderr);
     const entered = new Map<string, number>();
     const chunkId = (key: string, sequence: number): string => `${key}\u0000${sequence}`;
     const events = pipe(
-      sampleLogRecords({ count: Infinity, seed, signal }),
-      tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: keyFunction(keys), signal }),
+      input,
+      tokenize(new ByteTokenizer(), tokenizeOptions),
       chunkTokens(resolved.chunkSize, { signal }),
       tap((chunk) => void entered.set(chunkId(chunk.key, chunk.sequence), performance.now()), { signal }),
-      metered.layer,
+      metrics.meter(layer.operator),
     );
 
     const progress = new ProgressLine(context.stderr, values.progress);
@@ -154,9 +197,10 @@ export const soakCommand: Command = {
         );
         if (last) break;
       }
+      if (tokens < target) context.stderr.write(`titans-stream: the source ended after ${tokens} of ${target} tokens\n`);
     } finally {
       progress.done();
-      await metered.close();
+      await metrics.close();
     }
     const seconds = (performance.now() - started) / 1000;
     const report: SoakReport = {
@@ -164,7 +208,7 @@ export const soakCommand: Command = {
       version: 1,
       startedAt,
       backend: backend.name,
-      settings: { tokens: target, keys, every, workers, seed, memory: { ...resolved } },
+      settings: { source: values.source, ...(produced === undefined ? {} : { produced }), tokens: target, keys, every, workers, seed, memory: { ...resolved } },
       samples: recorder.samples,
       summary: summarizeSoak(recorder.samples, seconds),
     };

@@ -3,7 +3,9 @@ import { DirectoryMemoryStore } from '../../connectors/fs/index.js';
 import { runKafkaPipeline, type KafkaClient, type KafkaPartitionProgress, type KafkaPipelineStats } from '../../connectors/kafka/index.js';
 import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
 import type { SurpriseAlertsOptions } from '../../src/pipeline/index.js';
+import type { MemoryWorkers } from '../../src/workers/index.js';
 import type { CommandContext } from '../command.js';
+import { kafkaLagGauge, type CliMetrics } from '../metrics-endpoint.js';
 import { formatDuration, formatRate, ProgressLine } from '../progress.js';
 import type { EndpointSpec } from '../source-spec.js';
 import { UsageError } from '../usage-error.js';
@@ -25,6 +27,10 @@ export interface KafkaRunInput {
   readonly sink: EndpointSpec | undefined;
   readonly json: boolean;
   readonly progress: boolean | undefined;
+  /** The worker threads the partitions' memories live on; in the main thread when absent. */
+  readonly pool: MemoryWorkers | undefined;
+  /** The metrics endpoint (the layer meter, plus the consumer lag here). */
+  readonly metrics: CliMetrics;
 }
 
 /** Splits `kafka:<topic>[,<topic>...]`. */
@@ -86,6 +92,8 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
     groupId: flags.groupId,
     topics: input.topics,
     memory: input.memory,
+    ...(input.pool === undefined ? {} : { pool: input.pool }),
+    wrapLayer: input.metrics.meter,
     snapshotTopic: flags.snapshotTopic,
     ...(input.snapshotDir === undefined ? {} : { store: new DirectoryMemoryStore(input.snapshotDir) }),
     snapshots: { everyChunks: input.snapshotEvery, everyMs: 10_000 },
@@ -104,6 +112,7 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
     onWarning: (message, error) => context.stderr.write(`titans-stream: ${message}${error === undefined ? '' : `: ${error instanceof Error ? error.message : String(error)}`}\n`),
   });
 
+  if (input.metrics.registry !== undefined) kafkaLagGauge(input.metrics.registry, () => run.progress());
   // SIGINT/SIGTERM end the run gracefully (a second one kills the process).
   const stop = (): void => void run.stop();
   if (context.signal.aborted) stop();
@@ -135,6 +144,7 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
   const summary = {
     source: input.sourceLabel,
     backend: input.backend,
+    workers: input.pool?.size ?? 0,
     group: flags.groupId,
     topics: input.topics,
     mode: flags.exactlyOnce ? 'exactly-once' : 'at-least-once',
@@ -149,7 +159,7 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
   context.stdout.write(
     [
       `source    ${summary.source} (group ${summary.group}, ${summary.mode})`,
-      `backend   ${summary.backend}`,
+      `backend   ${summary.backend}, ${summary.workers === 0 ? 'main thread' : `${summary.workers} worker thread(s)`}`,
       `memory    dim ${resolved.dim}, depth ${resolved.depth}, ${resolved.heads} head(s), chunk ${resolved.chunkSize}, one per partition`,
       `tokens    ${stats.tokens} in ${stats.records} records`,
       `time      ${formatDuration(stats.seconds)} (${formatRate(summary.tokensPerSec)} tokens)`,

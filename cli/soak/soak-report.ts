@@ -148,6 +148,10 @@ export interface SoakReport {
   readonly startedAt: string;
   readonly backend: string;
   readonly settings: {
+    /** `generated` or `kafka:<topic>` (absent in reports of versions without it: generated). */
+    readonly source?: string;
+    /** Records and tokens produced to the topic first (`--produce`). */
+    readonly produced?: { readonly records: number; readonly tokens: number };
     readonly tokens: number;
     readonly keys: number;
     readonly every: number;

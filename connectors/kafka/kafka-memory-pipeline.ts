@@ -6,14 +6,17 @@ import {
   surpriseAlerts,
   tokenize,
   type MemoryEvent,
+  type NeuralMemoryOptions,
   type SnapshotSchedule,
   type SurpriseAlert,
   type SurpriseAlertsOptions,
+  type TokenChunk,
 } from '../../src/pipeline/index.js';
 import { streamKeyOf } from '../../src/records/index.js';
 import type { MemorySnapshot, SnapshotCoverage, SnapshotExpectation, SnapshotStore } from '../../src/snapshot/index.js';
-import { pipe, tap } from '../../src/stream/index.js';
+import { pipe, tap, type AsyncOperator } from '../../src/stream/index.js';
 import { BYTE_RECORD_SEPARATOR, BYTE_VOCAB_SIZE, ByteTokenizer } from '../../src/tokenize/index.js';
+import { neuralMemoryPool, type MemoryWorkers } from '../../src/workers/index.js';
 import type { KafkaAdmin, KafkaClient, KafkaProducer, KafkaSender, KafkaTopicPartition } from './client.js';
 import { KafkaConnectorError } from './errors.js';
 import { KafkaOutputSink } from './kafka-output-sink.js';
@@ -44,8 +47,19 @@ export interface KafkaMemoryPipelineOptions {
   readonly groupId: string;
   /** Topics to read. */
   readonly topics: readonly string[];
-  /** Configuration of each partition's memory (byte-level `TokenMemory`; vocab 260). */
+  /** Configuration of each partition's memory (byte-level `TokenMemory`; vocab 260). Default: the `pool`'s, if given. */
   readonly memory?: Partial<TokenMemoryConfig>;
+  /**
+   * Worker threads the partitions' memories live on (one pool per process, shared by every
+   * partition it owns; the caller closes it after `done`). Default: every memory in this thread.
+   * Snapshots, restores and outputs are the same either way.
+   */
+  readonly pool?: MemoryWorkers;
+  /**
+   * Wraps each partition's memory layer, e.g. with a `layerMeter` so that every partition
+   * reports to one metrics registry.
+   */
+  readonly wrapLayer?: (layer: AsyncOperator<TokenChunk, MemoryEvent>) => AsyncOperator<TokenChunk, MemoryEvent>;
   /** Compacted topic of the snapshots (default `titans-snapshots`), unless `store` is given. */
   readonly snapshotTopic?: string;
   /** Where snapshots go instead of a {@link KafkaSnapshotStore} on `snapshotTopic`; its keys are `${topic}-${partition}`. */
@@ -149,6 +163,10 @@ interface PartitionExactlyOnce {
  * nothing is committed before its effects are safe, and a restart (or the next owner) absorbs
  * every record exactly once: redelivered records the snapshot covers are skipped.
  *
+ * With `pool`, the partitions' memories live on its worker threads (one process, all cores);
+ * without, in this thread. Either way each partition is one memory, restored and snapshotted the
+ * same way, and gives the same outputs.
+ *
  * On a rebalance, a partition that moves away is dropped at once: its work in progress is
  * abandoned unsaved (the abort reaches every stage), no further snapshot or commit of it is
  * written, and the new owner starts from the last snapshot. A snapshot write already under way
@@ -167,7 +185,7 @@ interface PartitionExactlyOnce {
  * process.once('SIGTERM', () => void run.stop());
  * console.log(await run.done);
  * ```
- * @param options - cluster, group, topics, memory, snapshots, outputs, alerts, exactly-once, source settings.
+ * @param options - cluster, group, topics, memory (or worker pool), snapshots, outputs, alerts, exactly-once, source settings, layer wrapper.
  * @returns the running pipeline.
  * @throws {ConfigError} at once for bad options.
  */
@@ -176,8 +194,9 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
   if (options.output !== undefined && options.outputs !== undefined) throw new ConfigError('outputs', 'give either output (Kafka) or outputs, not both');
   if (exactlyOnce && options.output === undefined) throw new ConfigError('exactlyOnce', 'the exactly-once mode writes its outputs to Kafka: give output');
   if (exactlyOnce && options.store !== undefined) throw new ConfigError('store', 'the exactly-once mode commits its snapshots in Kafka transactions, on snapshotTopic: give no store');
-  const memoryConfig: TokenMemoryConfig = { vocabSize: BYTE_VOCAB_SIZE, ...options.memory };
+  const memoryConfig: TokenMemoryConfig = { vocabSize: BYTE_VOCAB_SIZE, ...(options.memory ?? options.pool?.config) };
   const resolved = resolveTokenMemoryConfig(memoryConfig);
+  if (options.pool !== undefined && JSON.stringify(resolved) !== JSON.stringify(options.pool.config)) throw new ConfigError('memory', "differs from the memory configuration of the pool's workers");
   const expect: SnapshotExpectation = { config: resolved };
   const schedule: SnapshotSchedule = options.snapshots ?? { everyChunks: 200, everyMs: 10_000 };
   const flushAfterMs = options.flushAfterMs ?? 1000;
@@ -312,6 +331,12 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
     };
   };
 
+  /** A partition's memory layer: in this thread, or on the pool's workers. */
+  const layerOf = (layerOptions: Omit<NeuralMemoryOptions, 'memory' | 'create'>): AsyncOperator<TokenChunk, MemoryEvent> => {
+    const layer = options.pool === undefined ? neuralMemory({ ...layerOptions, memory: memoryConfig }) : neuralMemoryPool({ ...layerOptions, pool: options.pool });
+    return options.wrapLayer === undefined ? layer : options.wrapLayer(layer);
+  };
+
   const runPartition = async (stream: KafkaPartitionStream): Promise<void> => {
     const signal = AbortSignal.any([stream.signal, hard.signal]);
     const outputs = exact.get(laneIdOf(stream))?.transaction ?? sharedOutputs;
@@ -319,8 +344,7 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
       stream,
       tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, signal }),
       chunkTokens(resolved.chunkSize, { signal, ...(flushAfterMs > 0 ? { maxWaitMs: flushAfterMs } : {}) }),
-      neuralMemory({
-        memory: memoryConfig,
+      layerOf({
         store: partitionStore(stream),
         snapshots: schedule,
         finalSnapshots: true,

@@ -1,6 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MetricsRegistry } from '../../src/metrics/metrics-registry.js';
+
+/** What {@link serveMetrics} serves: a prom-client `Registry`, or anything with its two members. */
+export interface MetricsExposition {
+  /** Every metric in the text exposition format (collecting first). */
+  metrics(): Promise<string>;
+  /** The HTTP content type of {@link metrics}. */
+  readonly contentType: string;
+}
 
 /** Options of {@link serveMetrics}. */
 export interface ServeMetricsOptions {
@@ -24,16 +31,16 @@ export interface MetricsServer {
  *
  * @example
  * ```ts
- * const server = await serveMetrics(registry, { port: 9464 });
+ * const server = await serveMetrics(promRegistry, { port: 9464 });
  * // ... run the pipeline ...
  * await server.close();
  * ```
- * @param registry - The metrics to serve.
+ * @param registry - The metrics to serve (e.g. `PromMetricsRegistry.registry`).
  * @param options - port and host.
  * @returns The running server once it listens.
  * @throws The listen error (e.g. `EADDRINUSE`) when the port cannot be bound.
  */
-export async function serveMetrics(registry: MetricsRegistry, options: ServeMetricsOptions): Promise<MetricsServer> {
+export async function serveMetrics(registry: MetricsExposition, options: ServeMetricsOptions): Promise<MetricsServer> {
   const host = options.host ?? '127.0.0.1';
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;

@@ -15,15 +15,14 @@ export interface ObserverMetric {
 }
 
 /**
- * Where the library's metrics go: the few metric kinds it needs, and the Prometheus text
- * exposition of them. A small interface so that any client library (prom-client, OpenTelemetry)
- * can sit behind it; {@link SimpleMetricsRegistry} is the built-in one.
+ * Where the library's metrics go: the few metric kinds the core needs. A small interface so
+ * that the core does not depend on a metrics client; `PromMetricsRegistry` (in
+ * `titans-stream/connectors/metrics`) puts it on a prom-client registry.
  *
  * @example
  * ```ts
- * const registry: MetricsRegistry = new SimpleMetricsRegistry();
+ * const registry: MetricsRegistry = new PromMetricsRegistry();
  * registry.counter('titans_tokens_total', 'Tokens absorbed').inc(64);
- * const text = await registry.metrics();
  * ```
  */
 export interface MetricsRegistry {
@@ -35,8 +34,4 @@ export interface MetricsRegistry {
   histogram(name: string, help: string, buckets: readonly number[]): ObserverMetric;
   /** Registers a summary reporting these quantiles (0–1) of its recent observations. @throws {ConfigError} for a bad or taken name or quantile. */
   summary(name: string, help: string, quantiles: readonly number[]): ObserverMetric;
-  /** Every metric in the Prometheus text exposition format (collecting gauges first). */
-  metrics(): Promise<string>;
-  /** The HTTP content type of {@link metrics}. */
-  readonly contentType: string;
 }

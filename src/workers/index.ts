@@ -1,3 +1,4 @@
-export { neuralMemoryPool, type NeuralMemoryPool, type NeuralMemoryPoolOptions, type PoolStats } from './neural-memory-pool.js';
+export { neuralMemoryPool, type NeuralMemoryPool, type NeuralMemoryPoolOptions } from './neural-memory-pool.js';
+export { MemoryWorkers, type MemoryWorkersOptions, type PoolStats } from './memory-workers.js';
 export type { WorkerStats } from './worker-protocol.js';
 export { shardOf } from './shard-of.js';

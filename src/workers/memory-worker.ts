@@ -15,7 +15,7 @@ const port = parentPort;
 if (port === null) throw new Error('memory-worker.ts must run in a worker thread');
 const data = workerData as MemoryWorkerData;
 const memories = new Map<string, TokenMemory>();
-/** Keys whose last import failed: their next request reports it. */
+/** Memories whose last import failed: their next request reports it. */
 const failed = new Map<string, unknown>();
 let chunks = 0;
 
@@ -25,16 +25,23 @@ let outboxTransfer: ArrayBuffer[] = [];
 let flushScheduled = false;
 /** Most replies posted in one message. */
 const MAX_BATCH = 16;
+/** Requests received and not yet handled (including the one being handled). */
+let backlog = 0;
+/** Post at once when fewer requests than this wait behind the current one. */
+const LOW_WATER = 2;
 
 /**
  * Queues a reply; the queue is posted as one message at the end of this turn of the event loop
- * (after the requests that arrived meanwhile were handled) or when it is full. Waking the other
- * thread costs far more than copying a reply, so a busy worker answers several chunks at once.
+ * (after the requests that arrived meanwhile were handled), when it is full, or at once when the
+ * worker is about to run out of work. Waking the other thread costs far more than copying a
+ * reply, so a busy worker answers several chunks at once; but the pool sends a key's next chunks
+ * only as results come back, so holding every reply until the backlog is empty would leave the
+ * worker idle for a round trip each time: replies go out while the last requests are computed.
  */
 function send(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   outbox.push(reply);
   outboxTransfer.push(...transfer);
-  if (outbox.length >= MAX_BATCH) flush();
+  if (outbox.length >= MAX_BATCH || backlog - 1 < LOW_WATER) flush();
   else if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flush);
@@ -55,15 +62,15 @@ function errorInfo(error: unknown): WorkerErrorInfo {
   return { name: 'Error', message: String(error) };
 }
 
-/** The open memory of `key`; reports a failed import of it once. */
-function memoryOf(key: string): TokenMemory {
-  const failure = failed.get(key);
+/** The open memory `name`; reports a failed import of it once. */
+function memoryOf(name: string): TokenMemory {
+  const failure = failed.get(name);
   if (failure !== undefined) {
-    failed.delete(key);
+    failed.delete(name);
     throw failure;
   }
-  const memory = memories.get(key);
-  if (memory === undefined) throw new TitansError('ERR_WORKER_KEY', `no open memory for key "${key}" on this worker`);
+  const memory = memories.get(name);
+  if (memory === undefined) throw new TitansError('ERR_WORKER_KEY', `no open memory "${name}" on this worker`);
   return memory;
 }
 
@@ -86,17 +93,17 @@ function buffersOf(...arrays: (ArrayBufferView | undefined)[]): ArrayBuffer[] {
 async function handle(request: WorkerRequest): Promise<void> {
   switch (request.type) {
     case 'open':
-      if (!memories.has(request.key)) memories.set(request.key, TokenMemory.create(data.memory));
+      if (!memories.has(request.memory)) memories.set(request.memory, TokenMemory.create(data.memory));
       return;
     case 'import':
       try {
-        memoryOf(request.key).importState(request.state);
+        memoryOf(request.memory).importState(request.state);
       } catch (error) {
-        failed.set(request.key, error);
+        failed.set(request.memory, error);
       }
       return;
     case 'process': {
-      const memory = memoryOf(request.key);
+      const memory = memoryOf(request.memory);
       const result = await memory.process(request.tokens, { outputs: request.outputs });
       chunks += 1;
       const { loss, surprise, topK, retrievals } = result;
@@ -115,18 +122,18 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'export': {
-      const state = await memoryOf(request.key).exportState();
+      const state = await memoryOf(request.memory).exportState();
       send({ type: 'state', id: request.id, state }, buffersOf(...state.arrays.map((a) => a.data)));
       return;
     }
     case 'dispose':
-      memories.get(request.key)?.dispose();
-      memories.delete(request.key);
-      failed.delete(request.key);
+      memories.get(request.memory)?.dispose();
+      memories.delete(request.memory);
+      failed.delete(request.memory);
       return;
     case 'stats': {
       const weightNorms: Record<string, number> = {};
-      if (request.weightNorms) for (const [key, memory] of memories) weightNorms[key] = memoryWeightNorm(await memory.exportState());
+      if (request.weightNorms) for (const [name, memory] of memories) weightNorms[name] = memoryWeightNorm(await memory.exportState());
       send({ type: 'stats', id: request.id, stats: { memories: memories.size, numTensors: tf.memory().numTensors, chunks, weightNorms } });
       return;
     }
@@ -143,18 +150,19 @@ async function handle(request: WorkerRequest): Promise<void> {
 let queue: Promise<void> = initBackend(data.backend === undefined ? {} : { backend: data.backend }).then(
   (backend) => send({ type: 'ready', backend: backend.name }),
   (error: unknown) => {
-    send({ type: 'error', id: undefined, key: undefined, error: errorInfo(error) });
+    send({ type: 'error', id: undefined, memory: undefined, error: errorInfo(error) });
     flush();
     port.close();
   },
 );
 
 port.on('message', (request: WorkerRequest) => {
+  backlog += 1;
   queue = queue.then(() =>
-    handle(request).catch((error: unknown) => {
+    handle(request).finally(() => (backlog -= 1)).catch((error: unknown) => {
       const id = 'id' in request ? request.id : undefined;
-      const key = 'key' in request ? request.key : undefined;
-      send({ type: 'error', id, key, error: errorInfo(error) });
+      const memory = 'memory' in request ? request.memory : undefined;
+      send({ type: 'error', id, memory, error: errorInfo(error) });
     }),
   );
 });

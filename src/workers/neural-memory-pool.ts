@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors/config-error.js';
 import { LayerError } from '../errors/layer-error.js';
 import { TitansError } from '../errors/titans-error.js';
@@ -15,34 +14,33 @@ import { SourceReader } from '../stream/source-reader.js';
 import type { AsyncOperator } from '../stream/types.js';
 import type { BackendChoice } from '../tensor/backend.js';
 import { BYTE_VOCAB_SIZE } from '../tokenize/byte-tokenizer.js';
-import { PoolWorker } from './pool-worker.js';
-import { RemoteMemory } from './remote-memory.js';
-import { shardOf } from './shard-of.js';
-import type { WorkerStats } from './worker-protocol.js';
+import { MemoryWorkers, type PoolStats } from './memory-workers.js';
 
 /** Options of {@link neuralMemoryPool}: those of `neuralMemory` (but `create`), and the pool's. */
 export interface NeuralMemoryPoolOptions extends Omit<NeuralMemoryOptions, 'create'> {
-  /** Worker threads; keys are sharded over them by a stable hash. Default `os.availableParallelism()`. */
+  /** Worker threads each iteration starts (unless `pool` is given); keys are sharded over them by a stable hash. Default `os.availableParallelism()`. */
   readonly workers?: number;
   /**
-   * Chunks per worker sent but not yet emitted downstream (backpressure across the thread
-   * boundary: the source is not read further while the next chunk's worker is full). Default 4.
+   * Running workers to use instead of starting some per iteration (shared by every iteration,
+   * left running when they end; the caller closes them). The memory configuration is the pool's:
+   * `memory`, if given too, must resolve to the same.
+   */
+  readonly pool?: MemoryWorkers;
+  /**
+   * Chunks per worker sent but not yet emitted downstream, per iteration (backpressure across the
+   * thread boundary: the source is not read further while the next chunk's worker is full; with a
+   * shared `pool`, each iteration has its own allowance). Default 4.
    */
   readonly maxInFlight?: number;
   /** Backend of each worker's TensorFlow.js instance (default: TITANS_BACKEND, else auto). */
   readonly backend?: BackendChoice;
 }
 
-/** Statistics of the workers of the pool's running iterations. */
-export interface PoolStats {
-  /** One entry per worker, in pool order (iterations one after another). */
-  readonly workers: readonly WorkerStats[];
-}
-
 /** The operator of {@link neuralMemoryPool}, with a look inside its workers. */
 export interface NeuralMemoryPool extends AsyncOperator<TokenChunk, MemoryEvent> {
   /**
-   * Asks every worker of the running iterations for its statistics (answered between two chunks).
+   * Asks every worker of the running iterations (or of the shared `pool`) for its statistics
+   * (answered between two chunks).
    *
    * @param options - `weightNorms`: also the weight norm of every live memory (exports each state).
    * @returns The statistics; no workers when nothing is running.
@@ -79,22 +77,23 @@ function checkPositiveInteger(field: string, value: number | undefined): void {
  * `ERR_SNAPSHOT_STALE`: prefer the `snapshots` option), final and evicted ones as in
  * `neuralMemory`. An upstream error is thrown after the results of the chunks already sent. The
  * workers start with the iteration and are closed, with every memory disposed, when it ends,
- * fails or is stopped.
+ * fails or is stopped; with a shared `pool` ({@link MemoryWorkers}) the iteration disposes only
+ * its own memories and leaves the threads running.
  *
  * @example
  * ```ts
  * const events = pipe(records, tokenize(new ByteTokenizer()), chunkTokens(64), neuralMemoryPool({ workers: 2 }));
  * ```
- * @param options - as `neuralMemory` (memory configuration, outputs, eviction, snapshots, store) plus `workers`, `maxInFlight`, `backend`.
+ * @param options - as `neuralMemory` (memory configuration, outputs, eviction, snapshots, store) plus `workers` or `pool`, `maxInFlight`, `backend`.
  * @returns an operator from token chunks to {@link MemoryEvent}s, with {@link NeuralMemoryPool.stats}.
  * @throws {ConfigError} at once for bad options. While running, a failure inside a memory is a
  *   {@link LayerError} naming the key and position; a worker that cannot start or dies fails the
  *   stream with `ERR_WORKER`.
  */
 export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralMemoryPool {
-  const { predictions = 0, retrievals = false, store, snapshots: schedule, maxInFlight = 4 } = options;
-  const workerCount = options.workers ?? availableParallelism();
-  checkPositiveInteger('workers', workerCount);
+  const { predictions = 0, retrievals = false, store, snapshots: schedule, maxInFlight = 4, pool: shared } = options;
+  if (shared !== undefined && options.workers !== undefined) throw new ConfigError('workers', 'give either workers or pool, not both');
+  checkPositiveInteger('workers', options.workers);
   checkPositiveInteger('maxInFlight', maxInFlight);
   checkPositiveInteger('maxLiveMemories', options.maxLiveMemories);
   checkPositiveInteger('snapshots.everyChunks', schedule?.everyChunks);
@@ -102,23 +101,26 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
     throw new ConfigError('snapshots.everyMs', `must be a positive number, got ${schedule.everyMs}`);
   }
   if (!Number.isSafeInteger(predictions) || predictions < 0) throw new ConfigError('predictions', `must be a non-negative integer, got ${predictions}`);
-  const config = resolveTokenMemoryConfig({ vocabSize: BYTE_VOCAB_SIZE, ...options.memory } as TokenMemoryConfig);
+  const config = resolveTokenMemoryConfig({ vocabSize: BYTE_VOCAB_SIZE, ...(options.memory ?? shared?.config) } as TokenMemoryConfig);
+  if (shared !== undefined && JSON.stringify(config) !== JSON.stringify(shared.config)) throw new ConfigError('memory', "differs from the memory configuration of the pool's workers");
   const finalSnapshots = options.finalSnapshots ?? (store !== undefined || schedule !== undefined);
   const outputs = { loss: true, surprise: true, predictions, retrievals };
-  const running = new Set<readonly PoolWorker[]>();
+  const running = new Set<MemoryWorkers>();
 
   const operator = (source: AsyncIterable<TokenChunk>): AsyncIterable<MemoryEvent> =>
     interruptible(async function* (ctx) {
       const reader = new SourceReader(source, ctx);
-      const workers = Array.from({ length: workerCount }, (_, i) => new PoolWorker(i, { memory: config, ...(options.backend === undefined ? {} : { backend: options.backend }) }));
+      const workers =
+        shared ??
+        new MemoryWorkers({ memory: config, ...(options.workers === undefined ? {} : { workers: options.workers }), ...(options.backend === undefined ? {} : { backend: options.backend }) });
       running.add(workers);
       const memories = new KeyedMemories({
-        create: (key) => new RemoteMemory(workers[shardOf(key, workerCount)] as PoolWorker, key, config),
+        create: (key) => workers.open(key),
         ...(options.maxLiveMemories === undefined ? {} : { maxLive: options.maxLiveMemories }),
         ...(store === undefined ? {} : { store }),
       });
       const queue: Item[] = [];
-      const out = new Array<number>(workerCount).fill(0);
+      const out = new Array<number>(workers.size).fill(0);
       /** Chunks sent per entry; a chunk's snapshot() is valid while its count is the latest. */
       const sent = new WeakMap<KeyedEntry, number>();
       /** Keys whose next chunk waits for a periodic snapshot. */
@@ -126,13 +128,13 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
 
       const snapshotContext = { wait: ctx.wait, beforeSnapshot: options.beforeSnapshot, store };
 
-      const canSend = (chunk: TokenChunk): boolean => out[shardOf(chunk.key, workerCount)] as number < maxInFlight && !waitingForSnapshot.has(chunk.key);
+      const canSend = (chunk: TokenChunk): boolean => out[workers.shardOf(chunk.key)] as number < maxInFlight && !waitingForSnapshot.has(chunk.key);
 
       /** The result of each live entry's latest chunk sent. */
       const latest = new WeakMap<KeyedEntry, Promise<unknown>>();
 
       const send = async (chunk: TokenChunk): Promise<void> => {
-        const worker = shardOf(chunk.key, workerCount);
+        const worker = workers.shardOf(chunk.key);
         const maxLive = options.maxLiveMemories ?? Infinity;
         if (memories.size >= maxLive && !memories.entries().some((e) => e.key === chunk.key)) {
           // The least recently used entry is about to be evicted: let its chunks' bookkeeping finish first.
@@ -190,7 +192,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
       };
 
       try {
-        await ctx.wait(Promise.all(workers.map((w) => w.ready)));
+        await ctx.wait(workers.ready());
         let held: TokenChunk | undefined;
         let ended = false;
         let upstream: { readonly error: unknown } | undefined;
@@ -258,16 +260,16 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
       } finally {
         memories.disposeAll();
         running.delete(workers);
-        await Promise.all(workers.map((w) => w.close()));
+        if (shared === undefined) await workers.close();
         await reader.close();
       }
     }, options);
 
   return Object.assign(operator, {
     async stats(statsOptions: { readonly weightNorms?: boolean } = {}): Promise<PoolStats> {
-      const workers = [...running].flat();
-      const replies = await Promise.all(workers.map((w) => w.request({ type: 'stats', weightNorms: statsOptions.weightNorms ?? false }, 'stats')));
-      return { workers: replies.map((r) => r.stats) };
+      const pools = shared === undefined ? [...running] : [shared];
+      const all = await Promise.all(pools.map((p) => p.stats(statsOptions)));
+      return { workers: all.flatMap((s) => s.workers) };
     },
   });
 }

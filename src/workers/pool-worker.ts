@@ -70,7 +70,7 @@ export class PoolWorker {
       if (reply.type === 'error' && reply.id === undefined) {
         const error = remoteError(reply.error);
         readyReject(error);
-        return this.#fail(new TitansError('ERR_WORKER', `memory worker ${index} failed${reply.key === undefined ? '' : ` on key "${reply.key}"`}: ${error.message}`, { cause: error }));
+        return this.#fail(new TitansError('ERR_WORKER', `memory worker ${index} failed${reply.memory === undefined ? '' : ` on memory "${reply.memory}"`}: ${error.message}`, { cause: error }));
       }
       const id = reply.id ?? -1;
       const waiter = this.#waiting.get(id);

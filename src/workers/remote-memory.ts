@@ -18,14 +18,16 @@ export class RemoteMemory implements StreamMemory {
    *
    * @param worker - The worker the key is sharded to.
    * @param key - The state key.
+   * @param name - The memory's name on the worker, unique in the pool.
    * @param config - The configuration of every memory of the pool.
    */
   constructor(
     private readonly worker: PoolWorker,
     readonly key: string,
+    readonly name: string,
     readonly config: ResolvedTokenMemoryConfig,
   ) {
-    worker.post({ type: 'open', key });
+    worker.post({ type: 'open', memory: name });
   }
 
   /** Tokens sent to the memory so far (it absorbs every token it is sent; some may still be on their way). */
@@ -38,7 +40,7 @@ export class RemoteMemory implements StreamMemory {
     const firstIndex = this.#tokensSeen;
     this.#tokensSeen += tokens.length;
     // Copied by postMessage (a chunk is small: transferring would cost more).
-    const reply = await this.worker.request({ type: 'process', key: this.key, tokens, outputs: options.outputs ?? {} }, 'result');
+    const reply = await this.worker.request({ type: 'process', memory: this.name, tokens, outputs: options.outputs ?? {} }, 'result');
     if (reply.tokensSeen !== firstIndex + tokens.length) {
       throw new TitansError('ERR_WORKER', `memory of key "${this.key}" is at token ${reply.tokensSeen}, expected ${firstIndex + tokens.length}`);
     }
@@ -53,16 +55,16 @@ export class RemoteMemory implements StreamMemory {
   }
 
   async exportState(): Promise<MemoryState> {
-    return (await this.worker.request({ type: 'export', key: this.key }, 'state')).state;
+    return (await this.worker.request({ type: 'export', memory: this.name }, 'state')).state;
   }
 
   /** Sends the state to the worker; a failure to import shows in the key's next request. */
   importState(state: MemoryState): void {
-    this.worker.post({ type: 'import', key: this.key, state });
+    this.worker.post({ type: 'import', memory: this.name, state });
     this.#tokensSeen = state.tokensSeen;
   }
 
   dispose(): void {
-    this.worker.post({ type: 'dispose', key: this.key });
+    this.worker.post({ type: 'dispose', memory: this.name });
   }
 }

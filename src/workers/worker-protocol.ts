@@ -11,25 +11,28 @@ export interface MemoryWorkerData {
   readonly backend?: BackendChoice;
 }
 
-/** Requests from the pool to a worker. Every request with an `id` is answered once. */
+/**
+ * Requests from the pool to a worker. Every request with an `id` is answered once. `memory` names
+ * one opened memory (unique per pool: a key opened again is a new memory).
+ */
 export type WorkerRequest =
-  | { readonly type: 'open'; readonly key: string }
-  | { readonly type: 'import'; readonly key: string; readonly state: MemoryState }
-  | { readonly type: 'process'; readonly id: number; readonly key: string; readonly tokens: Int32Array; readonly outputs: TokenMemoryOutputs }
-  | { readonly type: 'export'; readonly id: number; readonly key: string }
-  | { readonly type: 'dispose'; readonly key: string }
+  | { readonly type: 'open'; readonly memory: string }
+  | { readonly type: 'import'; readonly memory: string; readonly state: MemoryState }
+  | { readonly type: 'process'; readonly id: number; readonly memory: string; readonly tokens: Int32Array; readonly outputs: TokenMemoryOutputs }
+  | { readonly type: 'export'; readonly id: number; readonly memory: string }
+  | { readonly type: 'dispose'; readonly memory: string }
   | { readonly type: 'stats'; readonly id: number; readonly weightNorms: boolean }
   | { readonly type: 'close' };
 
 /** A worker's statistics. */
 export interface WorkerStats {
-  /** Live memories (keys) on the worker. */
+  /** Live memories on the worker. */
   readonly memories: number;
   /** Live tensors of the worker's TensorFlow.js instance. */
   readonly numTensors: number;
   /** Chunks processed since the worker started. */
   readonly chunks: number;
-  /** Weight norm of each live memory, when asked for. */
+  /** Weight norm of each live memory (by memory name, `key#n`), when asked for. */
   readonly weightNorms: Readonly<Record<string, number>>;
 }
 
@@ -55,5 +58,5 @@ export type WorkerReply =
     }
   | { readonly type: 'state'; readonly id: number; readonly state: MemoryState }
   | { readonly type: 'stats'; readonly id: number; readonly stats: WorkerStats }
-  | { readonly type: 'error'; readonly id: number | undefined; readonly key: string | undefined; readonly error: WorkerErrorInfo }
+  | { readonly type: 'error'; readonly id: number | undefined; readonly memory: string | undefined; readonly error: WorkerErrorInfo }
   | { readonly type: 'closed' };

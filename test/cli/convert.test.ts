@@ -171,7 +171,7 @@ describe('titans-stream convert', () => {
       sawOutput ||= existsSync(output);
       controller.abort();
     });
-    expect(err).toMatch(/\r1024 records, [\d.]+ MB\/s/);
+    expect(err).toMatch(/\r1024 records, [\d.]+ MB\/s, [\d.]+s, [\d.]+%, ETA [\dms.]+/);
     expect(sawOutput).toBe(true);
     expect(code).toBe(130);
     expect(existsSync(output)).toBe(false);

@@ -107,7 +107,7 @@ describe('titans-stream soak', () => {
       );
       await new Promise((r) => setTimeout(r, 25));
     }
-    for (const name of ['titans_tokens_total', 'titans_records_total', 'titans_chunk_latency_seconds_bucket', 'titans_record_surprise', 'titans_live_memories', 'titans_tensors', 'titans_resident_memory_bytes']) {
+    for (const name of ['titans_tokens_total', 'titans_records_total', 'titans_chunk_latency_seconds_bucket', 'titans_record_surprise', 'titans_live_memories', 'titans_tensors', 'process_resident_memory_bytes']) {
       expect(text).toContain(`\n${name}`);
     }
     expect((await run).code).toBe(0);

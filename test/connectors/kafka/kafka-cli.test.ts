@@ -1,27 +1,15 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KafkaSnapshotStore } from '../../../connectors/kafka/index.js';
 import { resolveTokenMemoryConfig } from '../../../src/memory/index.js';
 import { initBackend } from '../../../src/tensor/index.js';
 import { BYTE_VOCAB_SIZE } from '../../../src/tokenize/index.js';
+import { startCli } from '../../support/cli-process.js';
 import { kafkaBrokers, uniqueName, useKafka, waitUntil } from '../../support/kafka-env.js';
 import { allInputs, expectSameMemory, offlineMemory, produceLogs, readOutputs, scoredInputs, TEST_MEMORY, TEST_MEMORY_FLAGS } from './pipeline-fixtures.js';
 
-const root = path.resolve(import.meta.dirname, '../../..');
 const expectation = { config: resolveTokenMemoryConfig({ vocabSize: BYTE_VOCAB_SIZE, ...TEST_MEMORY }) };
 
-function startRun(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/bin.ts', 'run', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TITANS_BACKEND: 'wasm' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, exited };
-}
+const startRun = (args: string[]) => startCli('run', args);
 
 describe('titans-stream run --source kafka: (the CLI against the real broker)', () => {
   const kafka = useKafka();
@@ -136,14 +124,12 @@ describe('titans-stream run --source kafka: (the CLI against the real broker)', 
     // No idle exit, and no periodic snapshot by chunk count: what gets committed comes from the final snapshots.
     const flags = args.map((a, i) => (args[i - 1] === '--snapshot-every' ? '1000000' : a)).filter((a, i, all) => a !== '--idle-exit-ms' && all[i - 1] !== '--idle-exit-ms');
     const running = startRun([...flags, '--progress']);
-    let stderr = '';
-    running.child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await waitUntil('a progress line showing all 180 records', () => /\r180 records \(/.test(stderr), 40_000, 100);
+    await waitUntil('a progress line showing all 180 records', () => /\r180 records \(/.test(running.stderr()), 40_000, 100);
     running.child.kill('SIGTERM');
     const ended = await running.exited;
     expect(ended.code).toBe(0);
     expect(ended.signal).toBeNull();
-    expect(stderr).toMatch(/\r\d+ records \([\d.]+k?\/s\), \d+ tokens \([\d.]+k?\/s\), lag \d+, 3 partition\(s\), 0 alerts, [\d.]+s/);
+    expect(ended.stderr).toMatch(/\r\d+ records \([\d.]+k?\/s\), \d+ tokens \([\d.]+k?\/s\), lag \d+, 3 partition\(s\), 0 alerts, [\d.]+s/);
     expect((JSON.parse(ended.stdout) as { records: number }).records).toBe(180);
     // The final snapshots were committed: the group's offsets are at the end of every partition.
     const admin = await kafka.admin();

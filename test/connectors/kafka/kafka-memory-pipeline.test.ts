@@ -1,9 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KafkaSnapshotStore, runKafkaPipeline } from '../../../connectors/kafka/index.js';
+import { PromMetricsRegistry } from '../../../connectors/metrics/index.js';
+import { ConfigError } from '../../../src/errors/index.js';
+import { layerMeter } from '../../../src/metrics/index.js';
 import { resolveTokenMemoryConfig } from '../../../src/memory/index.js';
 import type { MemoryEvent } from '../../../src/pipeline/index.js';
 import { initBackend } from '../../../src/tensor/index.js';
 import { BYTE_VOCAB_SIZE } from '../../../src/tokenize/index.js';
+import { MemoryWorkers } from '../../../src/workers/index.js';
 import { uniqueName, useKafka, waitUntil } from '../../support/kafka-env.js';
 import { allInputs, expectSameMemory, offlineMemory, produceLogs, readOutputs, scoredInputs, TEST_MEMORY } from './pipeline-fixtures.js';
 
@@ -64,6 +68,42 @@ describe('runKafkaPipeline on the real broker', () => {
     const outputs = await readOutputs(kafka.client(), outputTopic, 900);
     expect(scoredInputs(outputs).sort()).toEqual(allInputs(lines).sort());
   }, 60_000);
+
+  it('with a worker pool: the memories of the partitions live on the workers and equal an offline run; the layer of every partition reports to one meter', async () => {
+    const { topic, outputTopic, snapshotTopic, lines } = await setup(120, 14);
+    const groupId = uniqueName('pool-group');
+    const pool = new MemoryWorkers({ workers: 2, memory: TEST_MEMORY });
+    const metrics = new PromMetricsRegistry();
+    try {
+      expect(() => runKafkaPipeline({ client: kafka.client(), groupId, topics: [topic], pool, memory: { ...TEST_MEMORY, seed: 9 } })).toThrow(ConfigError);
+      let live = 0;
+      const run = runKafkaPipeline({
+        client: kafka.client(),
+        groupId,
+        topics: [topic],
+        pool,
+        wrapLayer: layerMeter(metrics),
+        snapshotTopic,
+        snapshots: { everyChunks: 10 },
+        output: { topic: outputTopic },
+        source: { idleExitMs: 3000, consumer: { maxWaitTimeMs: 100 } },
+        onEvent: () => void pool.stats().then((s) => (live = Math.max(live, s.workers.reduce((n, w) => n + w.memories, 0)))),
+      });
+      const stats = await run.done;
+      expect(stats.records).toBe(360);
+      expect(live).toBe(3);
+      const text = await metrics.registry.metrics();
+      expect(text).toContain(`titans_tokens_total ${stats.tokens}\n`);
+      expect(text).toContain('titans_records_total 360\n');
+      // Every partition's memory was disposed on the workers when the run ended.
+      expect((await pool.stats()).workers.map((w) => w.memories)).toEqual([0, 0]);
+    } finally {
+      await pool.close();
+    }
+    const memories = await finalMemories(snapshotTopic, groupId, topic);
+    for (const p of [0, 1, 2]) expectSameMemory(memories[p], await offlineMemory(topic, p, lines[p] ?? []));
+    expect([...new Set(scoredInputs(await readOutputs(kafka.client(), outputTopic, 360)))].sort()).toEqual(allInputs(lines).sort());
+  }, 90_000);
 
   it('two members split the partitions; when one stops, its partitions move to the other with their memories, nothing lost', async () => {
     const { topic, outputTopic, snapshotTopic, lines: first } = await setup(100, 12);

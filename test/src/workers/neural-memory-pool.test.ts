@@ -6,7 +6,7 @@ import { InMemorySnapshotStore } from '../../../src/snapshot/index.js';
 import { fromIterable, pipe, toArray } from '../../../src/stream/index.js';
 import { initBackend } from '../../../src/tensor/index.js';
 import { ByteTokenizer } from '../../../src/tokenize/index.js';
-import { neuralMemoryPool, shardOf, type NeuralMemoryPoolOptions } from '../../../src/workers/index.js';
+import { MemoryWorkers, neuralMemoryPool, shardOf, type NeuralMemoryPoolOptions } from '../../../src/workers/index.js';
 
 const memory = { dim: 16, heads: 2, headDim: 8, chunkSize: 8, seed: 3 };
 
@@ -151,6 +151,31 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
     // One record is about 1.6 chunks: 2 out + 1 emitted + 1 held + the chunker's partial chunk.
     expect(pulled).toBeLessThanOrEqual(6);
     await iterator.return?.();
+  });
+
+  it('shares running workers (MemoryWorkers) between iterations, at once and one after another; a key opened again starts afresh', async () => {
+    const workers = new MemoryWorkers({ workers: 2, memory });
+    try {
+      const layer = neuralMemoryPool({ pool: workers });
+      const a = interleave(records('a', 9), records('b', 7));
+      const c = interleave(records('c', 8), records('d', 5));
+      const [expectedA, expectedC] = [await single(a), await single(c)];
+      // Two iterations at the same time on the same threads, then the first input again (its keys open new, empty memories).
+      const [actualA, actualC] = await Promise.all([toArray(layer(chunks(a))), toArray(layer(chunks(c)))]);
+      expect(actualA.map(plain)).toEqual(expectedA.map(plain));
+      expect(actualC.map(plain)).toEqual(expectedC.map(plain));
+      expect((await toArray(layer(chunks(a)))).map(plain)).toEqual(expectedA.map(plain));
+      // Every iteration disposed its memories; the threads still run.
+      const stats = await layer.stats();
+      expect(stats.workers.map((w) => w.memories)).toEqual([0, 0]);
+      expect(stats.workers.reduce((n, w) => n + w.chunks, 0)).toBe(2 * expectedA.length + expectedC.length);
+    } finally {
+      await workers.close();
+    }
+    expect((await workers.stats()).workers).toEqual([]);
+    expect(() => workers.open('a')).toThrow(/closed/);
+    expect(() => neuralMemoryPool({ pool: workers, workers: 2 })).toThrow(ConfigError);
+    expect(() => neuralMemoryPool({ pool: workers, memory: { ...memory, seed: 4 } })).toThrow(/pool's workers/);
   });
 
   it('rejects bad options at once', () => {

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { meteredLayer, SimpleMetricsRegistry } from '../../../src/metrics/index.js';
+import { ConfigError } from '../../../src/errors/index.js';
+import { PromMetricsRegistry } from '../../../connectors/metrics/index.js';
+import { layerMeter } from '../../../src/metrics/index.js';
 import { chunkTokens, neuralMemory, tokenize, type ChunkResult } from '../../../src/pipeline/index.js';
 import type { SourceRecord } from '../../../src/records/index.js';
 import { InMemorySnapshotStore } from '../../../src/snapshot/index.js';
@@ -18,20 +20,20 @@ function value(text: string, name: string): number {
   return Number(line?.slice(name.length + 1));
 }
 
-describe('meteredLayer', () => {
+describe('layerMeter', () => {
   beforeAll(async () => {
     await initBackend({ backend: 'wasm' });
   });
 
   it('counts tokens, records and chunks, times every chunk, and passes the events through unchanged', async () => {
     const input = records(30, 3);
-    const registry = new SimpleMetricsRegistry();
-    const layer = meteredLayer(neuralMemory({ memory }), registry, { numTensors: () => tf.memory().numTensors });
+    const registry = new PromMetricsRegistry();
+    const layer = layerMeter(registry, { numTensors: () => tf.memory().numTensors })(neuralMemory({ memory }));
     const events = await toArray(pipe(fromIterable(input), tokenize(new ByteTokenizer()), chunkTokens(8), layer));
     const plain = await toArray(pipe(fromIterable(input), tokenize(new ByteTokenizer()), chunkTokens(8), neuralMemory({ memory })));
     const strip = (e: ChunkResult) => ({ key: e.key, loss: Array.from(e.loss) });
     expect((events as ChunkResult[]).map(strip)).toEqual((plain as ChunkResult[]).map(strip));
-    const text = await registry.metrics();
+    const text = await registry.registry.metrics();
     const tokens = (events as ChunkResult[]).reduce((s, e) => s + e.loss.length, 0);
     expect(value(text, 'titans_tokens_total')).toBe(tokens);
     expect(value(text, 'titans_records_total')).toBe(30);
@@ -39,15 +41,34 @@ describe('meteredLayer', () => {
     expect(value(text, 'titans_chunk_latency_seconds_count')).toBe(events.length);
     expect(value(text, 'titans_chunk_latency_seconds_sum')).toBeGreaterThan(0);
     expect(value(text, 'titans_record_surprise_count')).toBe(30);
-    expect(value(text, 'titans_live_memories')).toBe(3);
+    // The iteration ended: no live memories left.
+    expect(value(text, 'titans_live_memories')).toBe(0);
     expect(value(text, 'titans_tensors')).toBe(tf.memory().numTensors);
-    expect(value(text, 'titans_resident_memory_bytes')).toBeGreaterThan(1e6);
+    expect(value(text, 'titans_record_surprise{quantile="0.5"}')).toBeGreaterThan(0);
+  });
+
+  it('adds up the layers it wraps, counts live memories while they run, and rejects a second meter on the same registry', async () => {
+    const registry = new PromMetricsRegistry();
+    const meter = layerMeter(registry);
+    const first = meter(neuralMemory({ memory }))(pipe(fromIterable(records(12, 2)), tokenize(new ByteTokenizer()), chunkTokens(8)))[Symbol.asyncIterator]();
+    await first.next();
+    const second = await toArray(meter(neuralMemory({ memory }))(pipe(fromIterable(records(9, 3)), tokenize(new ByteTokenizer()), chunkTokens(8))));
+    expect(second.length).toBeGreaterThan(0);
+    let text = await registry.registry.metrics();
+    expect(value(text, 'titans_live_memories')).toBe(1);
+    for (let r = await first.next(); r.done !== true; r = await first.next());
+    text = await registry.registry.metrics();
+    expect(value(text, 'titans_records_total')).toBe(21);
+    expect(value(text, 'titans_live_memories')).toBe(0);
+    expect(() => layerMeter(registry)).toThrow(ConfigError);
   });
 
   it('live memories drop when a memory is evicted', async () => {
-    const registry = new SimpleMetricsRegistry();
-    const layer = meteredLayer(neuralMemory({ memory, maxLiveMemories: 2, store: new InMemorySnapshotStore(), finalSnapshots: false }), registry);
-    await toArray(pipe(fromIterable(records(12, 4)), tokenize(new ByteTokenizer()), chunkTokens(8), layer));
-    expect(value(await registry.metrics(), 'titans_live_memories')).toBe(2);
+    const registry = new PromMetricsRegistry();
+    const layer = layerMeter(registry)(neuralMemory({ memory, maxLiveMemories: 2, store: new InMemorySnapshotStore(), finalSnapshots: false }));
+    const iterator = layer(pipe(fromIterable(records(12, 4)), tokenize(new ByteTokenizer()), chunkTokens(8)))[Symbol.asyncIterator]();
+    let maxLive = 0;
+    for (let r = await iterator.next(); r.done !== true; r = await iterator.next()) maxLive = Math.max(maxLive, value(await registry.registry.metrics(), 'titans_live_memories'));
+    expect(maxLive).toBe(2);
   });
 });
