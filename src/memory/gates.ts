@@ -95,8 +95,10 @@ export function chunkLogGates(o: ResolvedMemoryOptions, params: GateParams | und
   const fixed = (value: number) => tf.fill([o.heads, c], value) as Tensor2D;
   const log = (value: number) => (value > 0 ? Math.log(value) : -1e30);
   const lr = o.learningRate.kind === 'data' ? tf.mul<Tensor2D>(tf.sigmoid(data('lr')), o.maxLearningRate) : fixed(o.learningRate.value);
-  const logMomentum = o.momentum.kind === 'data' ? tf.logSigmoid(data('momentum')) : fixed(log(o.momentum.value));
-  const logRetention = o.forget.kind === 'data' ? tf.logSigmoid(tf.neg(data('forget'))) : fixed(log(1 - o.forget.value));
+  // log σ(z) = −softplus(−z) and log σ(−z) = −softplus(z), written out (tf.logSigmoid is the
+  // same ops behind a custom gradient, one op more for log σ(−z)).
+  const logMomentum = o.momentum.kind === 'data' ? tf.neg<Tensor2D>(tf.softplus(tf.neg(data('momentum')))) : fixed(log(o.momentum.value));
+  const logRetention = o.forget.kind === 'data' ? tf.neg<Tensor2D>(tf.softplus(data('forget'))) : fixed(log(1 - o.forget.value));
   return { lr, logMomentum, logRetention };
 }
 

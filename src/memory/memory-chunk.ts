@@ -1,5 +1,5 @@
 import { tf } from '../tensor/index.js';
-import type { Tensor1D, Tensor2D } from '../tensor/index.js';
+import type { Tensor1D, Tensor2D, Tensor3D } from '../tensor/index.js';
 import { chunkCoefficients } from './chunk-coefficients.js';
 import type { ChunkCoefficients, ChunkGates } from './chunk-coefficients.js';
 import { splitHeads } from './split-heads.js';
@@ -64,7 +64,7 @@ export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: He
   const retrievals: Tensor2D[] = [];
   weights.forEach((head, h) => {
     const prep = options.prepared?.[h] ?? prepareHead(head);
-    const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, withSurprise);
+    const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, withSurprise, true);
     losses.push(pass.loss);
     if (pass.surpriseSq) sq.push(pass.surpriseSq);
     const q = inputs.queries?.[h];
@@ -74,7 +74,7 @@ export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: He
   return {
     retrievals: inputs.queries ? retrievals : undefined,
     loss: sumAll(losses),
-    surprise: withSurprise ? tf.sqrt(sumAll(sq)) : undefined,
+    surprise: withSurprise ? tf.sqrt(tf.mul<Tensor1D>(sumAll(sq), 4)) : undefined, // the passes' δ are halved
   };
 }
 
@@ -115,18 +115,22 @@ export function memoryChunk(
   const c = coefficients.tokenWeights.shape[2];
   const withSurprise = options.surprise ?? true;
   const clip = net.clipSurprise;
-  // Phase 1, per head: forward and backward at M_0.
+  // Phase 1, per head: forward and backward at M_0, with halved δ (so ¼ of the squared norms);
+  // the factor 2 goes into the token weights below, once for all heads.
   const prepared = weights.map((head, i) => options.prepared?.[i] ?? prepareHead(head));
   const passes = weights.map((_, i) =>
-    headPass(net, prepared[i] as PreparedHead, inputs.keys[i] as Tensor2D, inputs.values[i] as Tensor2D, withSurprise || clip !== null),
+    headPass(net, prepared[i] as PreparedHead, inputs.keys[i] as Tensor2D, inputs.values[i] as Tensor2D, withSurprise || clip !== null, true),
   );
   // Phase 2, all heads at once: surprise, clipping, token weights.
-  const sq = withSurprise || clip !== null ? (tf.stack(passes.map((p) => p.surpriseSq as Tensor1D)) as Tensor2D) : undefined; // [h, C]
-  let tokenWeights = coefficients.tokenWeights;
+  const sq = withSurprise || clip !== null ? (tf.stack(passes.map((p) => p.surpriseSq as Tensor1D)) as Tensor2D) : undefined; // [h, C], ¼‖u_t‖²
+  let tokenWeights: Tensor3D;
   if (clip !== null && sq) {
-    // min(1, clip / ‖u_t‖) per head and token; the tiny offset keeps rsqrt's gradient finite at 0.
-    const scale = tf.minimum(1, tf.mul(tf.rsqrt(tf.add(sq, 1e-30)), clip));
-    tokenWeights = tf.mul(tokenWeights, tf.reshape(scale, [h, 1, c]));
+    // 2·min(1, clip / ‖u_t‖) = min(2, clip / √(¼‖u_t‖²)) per head and token; the tiny offset keeps
+    // rsqrt's gradient finite at 0.
+    const scale = tf.minimum(2, tf.mul(tf.rsqrt(tf.add(sq, 1e-30)), clip));
+    tokenWeights = tf.mul(coefficients.tokenWeights, tf.reshape(scale, [h, 1, c]));
+  } else {
+    tokenWeights = tf.mul(coefficients.tokenWeights, 2);
   }
   const rows = splitHeads(tf.reshape(tokenWeights, [2 * h, 1, c])); // W row, S row per head
   const scalars = splitHeads(tf.reshape(coefficients.scalars, [3 * h, 1, 1])); // B, b, E per head
@@ -145,6 +149,6 @@ export function memoryChunk(
     weights: next,
     retrievals: inputs.queries ? retrievals : undefined,
     loss: sumAll(losses),
-    surprise: withSurprise && sq ? (tf.sqrt(tf.sum(sq, 0)) as Tensor1D) : undefined,
+    surprise: withSurprise && sq ? (tf.sqrt(tf.mul(tf.sum(sq, 0), 4)) as Tensor1D) : undefined,
   };
 }

@@ -224,9 +224,11 @@ export function headRetrieve(net: MemoryNet, prep: PreparedHead, queries: Tensor
  * @param keys - `[C × headDim]`.
  * @param values - `[C × headDim]`.
  * @param withSurprise - Also compute the per-token gradient norms.
+ * @param half - Return ½·δ_l and ¼·‖∇_M ℓ_t‖² (one op fewer per head; the caller doubles its
+ *   token weights instead, as `memoryChunk` does).
  * @returns Forward and backward quantities (new tensors).
  */
-export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, values: Tensor2D, withSurprise: boolean): HeadPass {
+export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, values: Tensor2D, withSurprise: boolean, half = false): HeadPass {
   const inputs: Tensor2D[] = [keys];
   const hidden: HiddenLayer[] = [];
   let out: Tensor2D = keys;
@@ -249,7 +251,7 @@ export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, val
   }
   if (net.residual) prediction = tf.add(prediction, keys);
   const { loss, seed } = lossTerms(net.loss, tf.sub(prediction, values));
-  let delta: Tensor2D = tf.add(seed, seed); // ∂ℓ/∂y = 2·seed
+  let delta: Tensor2D = half ? seed : tf.add(seed, seed); // ∂ℓ/∂y = 2·seed
   if (ln) delta = layerNormBackward(delta, ln.n, ln.inv);
   const deltas: Tensor2D[] = new Array<Tensor2D>(net.depth);
   deltas[net.depth - 1] = delta;
@@ -261,8 +263,9 @@ export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, val
   let surpriseSq: Tensor1D | undefined;
   if (withSurprise) {
     for (let l = 0; l < net.depth; l++) {
-      // For l2 without norm, ‖δ_last‖² = ‖2r‖² = 4ℓ: reuse the loss.
-      const deltaSq = l === net.depth - 1 && net.loss.kind === 'l2' && !net.norm ? tf.mul(loss, 4) : rowSq(deltas[l] as Tensor2D);
+      // For l2 without norm, ‖δ_last‖² = ‖2r‖² = 4ℓ (‖r‖² = ℓ when halved): reuse the loss.
+      const reuse = l === net.depth - 1 && net.loss.kind === 'l2' && !net.norm;
+      const deltaSq = reuse ? (half ? loss : tf.mul(loss, 4)) : rowSq(deltas[l] as Tensor2D);
       const term = tf.mul<Tensor1D>(rowSq(inputs[l] as Tensor2D), deltaSq);
       surpriseSq = surpriseSq ? tf.add<Tensor1D>(surpriseSq, term) : term;
     }
