@@ -35,3 +35,6 @@ export { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 export type { DecodedSafetensors, NamedArray } from './safetensors.js';
 export { CHECKPOINT_FILES, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export type { CheckpointManifest, CheckpointStore, CheckpointTraining, LoadedCheckpoint } from './checkpoint.js';
+export { weightsFingerprint } from './weights-fingerprint.js';
+export { titansStreamConfig } from './titans-stream-config.js';
+export type { TitansStreamConfig } from './titans-stream-config.js';
