@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createArrowSink, type ArrowSink } from '../../connectors/arrow/index.js';
 import { DirectoryMemoryStore } from '../../connectors/fs/index.js';
-import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
-import { chunkTokens, neuralMemory, tokenize } from '../../src/pipeline/index.js';
+import type { TokenMemoryConfig } from '../../src/memory/index.js';
+import { chunkTokens, tokenize } from '../../src/pipeline/index.js';
 import { formatPosition } from '../../src/records/index.js';
 import { sampleLogLines } from '../../src/sample/index.js';
 import type { MemorySnapshot } from '../../src/snapshot/index.js';
@@ -18,12 +18,15 @@ import { KAFKA_RUN_OPTIONS, KAFKA_RUN_USAGE, kafkaRunFlags } from '../run/kafka-
 import { openKafkaCliSink, type KafkaCliSink } from '../run/kafka-cli-sink.js';
 import { kafkaTopics, runKafkaSource } from '../run/run-kafka.js';
 import { TopRecords } from '../run/top-records.js';
+import { memoryRunLayer, modelRunLayer } from '../run/run-layer.js';
 import { parseEndpoint } from '../source-spec.js';
+import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: titans-stream run [options]
 
-Streams records through the tokenizer and the Titans neural memory (test-time training), scores
-every record by its surprise, and prints a summary with the most surprising records.
+Streams records through the tokenizer and the Titans neural memory (test-time training), or
+through a trained Titans model (--model), scores every record by its surprise, and prints a
+summary with the most surprising records.
 
 Input and output:
   --source <spec>        sample (built-in service logs with injected anomalies, default),
@@ -37,7 +40,12 @@ Input and output:
   --snapshot-dir <dir>   keep memory snapshots there and resume from the latest on restart
   --snapshot-every <n>   chunks between snapshots (default 200)
 
-Memory:
+Model (instead of the untrained memory):
+  --model <dir>          a checkpoint directory written by \`titans-stream train\`: one stream of
+                         the trained model per key; surprise = negative log-likelihood (nats)
+  --chunk-size <n>       tokens per model call (default 4 segments)
+
+Memory (without --model):
   --dim <n>              embedding / memory width (default 64)
   --depth <n>            memory MLP depth, 1 = matrix memory (default 2)
   --chunk-size <n>       tokens per memory update (default 64)
@@ -77,6 +85,7 @@ export const runCommand: Command = {
         'chunk-size': { type: 'string' },
         lr: { type: 'string' },
         'memory-seed': { type: 'string' },
+        model: { type: 'string' },
         top: { type: 'string' },
         backend: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -86,6 +95,11 @@ export const runCommand: Command = {
     });
     const source = parseEndpoint('source', values.source, [...SOURCE_KINDS, 'kafka']);
     const sinkSpec = values.sink === undefined ? undefined : parseEndpoint('sink', values.sink, ['arrow', 'kafka']);
+    if (values.model !== undefined) {
+      const memoryFlags = (['dim', 'depth', 'lr', 'memory-seed'] as const).filter((f) => values[f] !== undefined);
+      if (memoryFlags.length > 0) throw new UsageError(`--model runs the trained model; ${memoryFlags.map((f) => `--${f}`).join(', ')} only shape the untrained memory`);
+      if (values.model === '') throw new UsageError('--model needs a checkpoint directory');
+    }
     const memoryConfig: TokenMemoryConfig = {
       vocabSize: BYTE_VOCAB_SIZE,
       dim: intOption('dim', values.dim, 64, 1, 4096),
@@ -98,134 +112,141 @@ export const runCommand: Command = {
     const topCount = intOption('top', values.top, 5, 0, 1000);
     const backendChoice = values.backend === undefined ? undefined : choiceOption<BackendChoice>('backend', values.backend, ['auto', ...BACKEND_NAMES], 'auto');
     const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
-    const resolved = resolveTokenMemoryConfig(memoryConfig);
-    const kafkaTopicsOfSource = source.kind === 'kafka' ? kafkaTopics('source', source) : undefined;
-    const kafkaFlags = source.kind === 'kafka' || sinkSpec?.kind === 'kafka' ? kafkaRunFlags(values, context.env, kafkaTopicsOfSource?.[0]) : undefined;
-    if (kafkaTopicsOfSource !== undefined && kafkaFlags !== undefined) {
-      return runKafkaSource({
-        context,
-        sourceLabel: values.source,
-        topics: kafkaTopicsOfSource,
-        flags: kafkaFlags,
-        memory: memoryConfig,
-        backend: backend.name,
-        snapshotEvery,
-        snapshotDir: values['snapshot-dir'],
-        sink: sinkSpec,
-        json: values.json,
-        progress: values.progress,
-      });
-    }
-
-    const key = sourceKey(source);
-    const store = values['snapshot-dir'] === undefined ? undefined : new DirectoryMemoryStore(values['snapshot-dir']);
-    const resumeFrom: MemorySnapshot | undefined = await store?.load(key, { config: resolved });
-    const sinkCheckpoint = resumeFrom?.extra?.[SINK_EXTRA] as { batches: number } | undefined;
-    let sink: ArrowSink | undefined;
-    let kafkaSink: KafkaCliSink | undefined;
-    if (sinkSpec?.kind === 'kafka' && kafkaFlags !== undefined) kafkaSink = await openKafkaCliSink(kafkaFlags, kafkaTopics('sink', sinkSpec)[0] as string, context.env);
-    else if (sinkSpec !== undefined) {
-      sink = await createArrowSink(sinkSpec.target, {
-        columns: RECORD_OUTPUT_COLUMNS,
-        ...(resumeFrom === undefined ? { mode: 'create' } : { mode: 'append', keepBatches: sinkCheckpoint?.batches ?? 0 }),
-        fsync: store !== undefined,
-      });
-    }
-
-    const records = openSource(source, values, resumeFrom?.covers, context.signal);
-    const events = pipe(
-      records,
-      tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: () => key }),
-      chunkTokens(resolved.chunkSize),
-      neuralMemory({
-        memory: memoryConfig,
-        signal: context.signal,
-        ...(store === undefined ? {} : { store, snapshots: { everyChunks: snapshotEvery } }),
-        ...(sink === undefined ? {} : { beforeSnapshot: async () => ({ [SINK_EXTRA]: await sink.flush() }) }),
-        ...(kafkaSink === undefined ? {} : { beforeSnapshot: async () => void (await kafkaSink.flush()) }),
-      }),
-    );
-
-    const progress = new ProgressLine(context.stderr, values.progress);
-    const top = new TopRecords(topCount);
-    const started = performance.now();
-    let tokens = 0;
-    let recordsScored = 0;
-    let lossSum = 0;
-    let recentLoss = NaN;
+    const chunkSizeFlag = values['chunk-size'] === undefined ? undefined : intOption('chunk-size', values['chunk-size'], 64, 1, 65_536);
+    const runLayer = values.model === undefined ? memoryRunLayer(memoryConfig) : await modelRunLayer(values.model, chunkSizeFlag);
     try {
-      for await (const event of events) {
-        if (event.type !== 'chunk') continue;
-        tokens += event.loss.length;
-        for (const l of event.loss) lossSum += l;
-        const chunkMean = event.loss.reduce((a, b) => a + b, 0) / Math.max(1, event.loss.length);
-        recentLoss = Number.isNaN(recentLoss) ? chunkMean : 0.98 * recentLoss + 0.02 * chunkMean;
-        for (const score of event.records) {
-          recordsScored += 1;
-          top.add(score);
-          await sink?.write(recordOutputRow(score));
-          await kafkaSink?.write(score);
+      const kafkaTopicsOfSource = source.kind === 'kafka' ? kafkaTopics('source', source) : undefined;
+      const kafkaFlags = source.kind === 'kafka' || sinkSpec?.kind === 'kafka' ? kafkaRunFlags(values, context.env, kafkaTopicsOfSource?.[0]) : undefined;
+      if (kafkaTopicsOfSource !== undefined && kafkaFlags !== undefined) {
+        return runKafkaSource({
+          context,
+          sourceLabel: values.source,
+          topics: kafkaTopicsOfSource,
+          flags: kafkaFlags,
+          layer: runLayer,
+          backend: backend.name,
+          snapshotEvery,
+          snapshotDir: values['snapshot-dir'],
+          sink: sinkSpec,
+          json: values.json,
+          progress: values.progress,
+        });
+      }
+
+      const key = sourceKey(source);
+      const store = values['snapshot-dir'] === undefined ? undefined : new DirectoryMemoryStore(values['snapshot-dir']);
+      const resumeFrom: MemorySnapshot | undefined = await store?.load(key, { config: runLayer.config });
+      const sinkCheckpoint = resumeFrom?.extra?.[SINK_EXTRA] as { batches: number } | undefined;
+      let sink: ArrowSink | undefined;
+      let kafkaSink: KafkaCliSink | undefined;
+      if (sinkSpec?.kind === 'kafka' && kafkaFlags !== undefined) kafkaSink = await openKafkaCliSink(kafkaFlags, kafkaTopics('sink', sinkSpec)[0] as string, context.env);
+      else if (sinkSpec !== undefined) {
+        sink = await createArrowSink(sinkSpec.target, {
+          columns: RECORD_OUTPUT_COLUMNS,
+          ...(resumeFrom === undefined ? { mode: 'create' } : { mode: 'append', keepBatches: sinkCheckpoint?.batches ?? 0 }),
+          fsync: store !== undefined,
+        });
+      }
+
+      const records = openSource(source, values, resumeFrom?.covers, context.signal);
+      const events = pipe(
+        records,
+        tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: () => key }),
+        chunkTokens(runLayer.chunkSize),
+        runLayer.layer({
+          signal: context.signal,
+          ...(store === undefined ? {} : { store, snapshots: { everyChunks: snapshotEvery } }),
+          ...(sink === undefined ? {} : { beforeSnapshot: async () => ({ [SINK_EXTRA]: await sink.flush() }) }),
+          ...(kafkaSink === undefined ? {} : { beforeSnapshot: async () => void (await kafkaSink.flush()) }),
+        }),
+      );
+
+      const progress = new ProgressLine(context.stderr, values.progress);
+      const top = new TopRecords(topCount);
+      const started = performance.now();
+      let tokens = 0;
+      let recordsScored = 0;
+      let lossSum = 0;
+      let recentLoss = NaN;
+      try {
+        for await (const event of events) {
+          if (event.type !== 'chunk') continue;
+          tokens += event.loss.length;
+          for (const l of event.loss) lossSum += l;
+          const chunkMean = event.loss.reduce((a, b) => a + b, 0) / Math.max(1, event.loss.length);
+          recentLoss = Number.isNaN(recentLoss) ? chunkMean : 0.98 * recentLoss + 0.02 * chunkMean;
+          for (const score of event.records) {
+            recordsScored += 1;
+            top.add(score);
+            await sink?.write(recordOutputRow(score));
+            await kafkaSink?.write(score);
+          }
+          const seconds = (performance.now() - started) / 1000;
+          progress.update(`${recordsScored} records, ${tokens} tokens, ${formatRate(tokens / seconds)} tokens, surprise ${recentLoss.toFixed(4)}, ${formatDuration(seconds)}`);
         }
-        const seconds = (performance.now() - started) / 1000;
-        progress.update(`${recordsScored} records, ${tokens} tokens, ${formatRate(tokens / seconds)} tokens, surprise ${recentLoss.toFixed(4)}, ${formatDuration(seconds)}`);
+        await sink?.close();
+        await kafkaSink?.flush();
+      } catch (error) {
+        // Keep the outputs of everything processed before the failure (bad input stops the run, it does not erase it).
+        await sink?.close().catch(() => sink?.abort(error));
+        await kafkaSink?.flush().catch(() => undefined);
+        throw error;
+      } finally {
+        progress.done();
+        await kafkaSink?.close();
       }
-      await sink?.close();
-      await kafkaSink?.flush();
-    } catch (error) {
-      // Keep the outputs of everything processed before the failure (bad input stops the run, it does not erase it).
-      await sink?.close().catch(() => sink?.abort(error));
-      await kafkaSink?.flush().catch(() => undefined);
-      throw error;
-    } finally {
-      progress.done();
-      await kafkaSink?.close();
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const anomalies = source.kind === 'sample' ? new Set([...sampleLogLines({ count: intOption('records', values.records, DEFAULT_SAMPLE_RECORDS), seed: intOption('seed', values.seed, 0, 0) })].filter((l) => l.anomaly).map((l) => l.index)) : undefined;
-    const topList = top.list().map((s) => ({
-      position: s.record.position,
-      meanLoss: s.meanLoss,
-      maxSurprise: s.maxSurprise,
-      text: typeof s.record.value === 'string' ? s.record.value : new TextDecoder().decode(s.record.value),
-      ...(anomalies === undefined || s.record.position.kind !== 'stream' ? {} : { injectedAnomaly: anomalies.has(s.record.position.index) }),
-    }));
-    const summary = {
-      source: values.source,
-      backend: backend.name,
-      records: recordsScored,
-      tokens,
-      seconds,
-      tokensPerSec: tokens / seconds,
-      meanLoss: lossSum / Math.max(1, tokens),
-      resumed: resumeFrom === undefined ? null : { tokensSeen: resumeFrom.state.tokensSeen, at: resumeFrom.covers?.position ?? null },
-      memory: { dim: resolved.dim, depth: resolved.depth, heads: resolved.heads, chunkSize: resolved.chunkSize },
-      mostSurprising: topList,
-    };
-    if (values.json) {
-      context.stdout.write(JSON.stringify(summary) + '\n');
+      const seconds = (performance.now() - started) / 1000;
+      const anomalies = source.kind === 'sample' ? new Set([...sampleLogLines({ count: intOption('records', values.records, DEFAULT_SAMPLE_RECORDS), seed: intOption('seed', values.seed, 0, 0) })].filter((l) => l.anomaly).map((l) => l.index)) : undefined;
+      const topList = top.list().map((s) => ({
+        position: s.record.position,
+        meanLoss: s.meanLoss,
+        maxSurprise: s.maxSurprise,
+        text: typeof s.record.value === 'string' ? s.record.value : new TextDecoder().decode(s.record.value),
+        ...(anomalies === undefined || s.record.position.kind !== 'stream' ? {} : { injectedAnomaly: anomalies.has(s.record.position.index) }),
+      }));
+      const summary = {
+        source: values.source,
+        backend: backend.name,
+        records: recordsScored,
+        tokens,
+        seconds,
+        tokensPerSec: tokens / seconds,
+        meanLoss: lossSum / Math.max(1, tokens),
+        resumed: resumeFrom === undefined ? null : { tokensSeen: resumeFrom.state.tokensSeen, at: resumeFrom.covers?.position ?? null },
+        ...runLayer.summary,
+        ...(runLayer.nll ? { bitsPerByte: lossSum / Math.max(1, tokens) / Math.LN2 } : {}),
+        mostSurprising: topList,
+      };
+      if (values.json) {
+        context.stdout.write(JSON.stringify(summary) + '\n');
+        return 0;
+      }
+      const lines = [
+        `source    ${summary.source}${resumeFrom === undefined ? '' : ` (resumed after ${resumeFrom.state.tokensSeen} tokens)`}`,
+        `backend   ${summary.backend}`,
+        runLayer.line,
+        `tokens    ${tokens} in ${recordsScored} records`,
+        `time      ${formatDuration(seconds)} (${formatRate(summary.tokensPerSec)} tokens)`,
+        runLayer.nll
+          ? `surprise  mean negative log-likelihood ${summary.meanLoss.toFixed(4)} nats (${(summary.meanLoss / Math.LN2).toFixed(3)} bits/byte)`
+          : `surprise  mean per-token loss ${summary.meanLoss.toFixed(4)}`,
+      ];
+      if (topList.length > 0) {
+        lines.push('', `most surprising records (mean loss, position${anomalies ? ', injected anomaly?' : ''}):`);
+        for (const t of topList) {
+          const mark = t.injectedAnomaly === undefined ? '' : t.injectedAnomaly ? ' [anomaly]' : ' [normal]';
+          const text = t.text.length > 100 ? `${t.text.slice(0, 97)}...` : t.text;
+          lines.push(`  ${t.meanLoss.toFixed(4)}  ${formatPosition(t.position)}${mark}  ${JSON.stringify(text)}`);
+        }
+        if (anomalies) {
+          const hits = topList.filter((t) => t.injectedAnomaly).length;
+          lines.push(`  ${hits} of the top ${topList.length} are injected anomalies (${anomalies.size} injected in ${summary.records} records)`);
+        }
+      }
+      context.stdout.write(lines.join('\n') + '\n');
       return 0;
+    } finally {
+      runLayer.dispose();
     }
-    const lines = [
-      `source    ${summary.source}${resumeFrom === undefined ? '' : ` (resumed after ${resumeFrom.state.tokensSeen} tokens)`}`,
-      `backend   ${summary.backend}`,
-      `memory    dim ${resolved.dim}, depth ${resolved.depth}, ${resolved.heads} head(s), chunk ${resolved.chunkSize}`,
-      `tokens    ${tokens} in ${recordsScored} records`,
-      `time      ${formatDuration(seconds)} (${formatRate(summary.tokensPerSec)} tokens)`,
-      `surprise  mean per-token loss ${summary.meanLoss.toFixed(4)}`,
-    ];
-    if (topList.length > 0) {
-      lines.push('', `most surprising records (mean loss, position${anomalies ? ', injected anomaly?' : ''}):`);
-      for (const t of topList) {
-        const mark = t.injectedAnomaly === undefined ? '' : t.injectedAnomaly ? ' [anomaly]' : ' [normal]';
-        const text = t.text.length > 100 ? `${t.text.slice(0, 97)}...` : t.text;
-        lines.push(`  ${t.meanLoss.toFixed(4)}  ${formatPosition(t.position)}${mark}  ${JSON.stringify(text)}`);
-      }
-      if (anomalies) {
-        const hits = topList.filter((t) => t.injectedAnomaly).length;
-        lines.push(`  ${hits} of the top ${topList.length} are injected anomalies (${anomalies.size} injected in ${summary.records} records)`);
-      }
-    }
-    context.stdout.write(lines.join('\n') + '\n');
-    return 0;
   },
 };

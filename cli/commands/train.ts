@@ -1,11 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { readArrowRecords } from '../../connectors/arrow/index.js';
-import { writeFileAtomic } from '../../connectors/fs/index.js';
+import { DirectoryCheckpointStore } from '../../connectors/fs/index.js';
 import { readTextRecords } from '../../connectors/text/index.js';
 import { ARCHS, CHECKPOINT_FILES, TitansModel, Trainer, evaluateStream, loadCheckpoint, saveCheckpoint } from '../../src/model/index.js';
-import type { Arch, CheckpointStore, TrainerOptions, TrainerState } from '../../src/model/index.js';
+import type { Arch, TrainerOptions, TrainerState } from '../../src/model/index.js';
 import { BACKEND_NAMES, initBackend } from '../../src/tensor/index.js';
 import type { BackendChoice } from '../../src/tensor/index.js';
 import { BYTE_VOCAB_SIZE } from '../../src/tokenize/index.js';
@@ -123,21 +122,6 @@ function unigramBits(tokens: Int32Array): number {
   return h;
 }
 
-function directoryStore(dir: string): CheckpointStore {
-  return {
-    location: dir,
-    async read(name) {
-      try {
-        return await readFile(join(dir, name));
-      } catch (e) {
-        if ((e as { code?: unknown }).code === 'ENOENT') return undefined;
-        throw e;
-      }
-    },
-    write: (name, bytes) => writeFileAtomic(join(dir, name), bytes),
-  };
-}
-
 /** `titans-stream train`: outer-loop training with checkpoints and held-out evaluation. */
 export const trainCommand: Command = {
   name: 'train',
@@ -220,7 +204,7 @@ export const trainCommand: Command = {
     const heldOut = tokens.subarray(tokens.length - heldCount, tokens.length - heldCount + Math.min(heldCount, evalTokens));
     const dataInfo = { data: values.data, dataTokens: tokens.length, dataChecksum: checksum(tokens), trainTokens: train.length, heldOutTokens: heldCount };
 
-    const store = directoryStore(out);
+    const store = new DirectoryCheckpointStore(out);
     await mkdir(out, { recursive: true });
     let model: TitansModel;
     let trainer: Trainer;

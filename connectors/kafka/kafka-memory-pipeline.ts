@@ -5,6 +5,7 @@ import {
   neuralMemory,
   surpriseAlerts,
   tokenize,
+  type KeyedLayerSpec,
   type MemoryEvent,
   type SnapshotSchedule,
   type SurpriseAlert,
@@ -46,6 +47,11 @@ export interface KafkaMemoryPipelineOptions {
   readonly topics: readonly string[];
   /** Configuration of each partition's memory (byte-level `TokenMemory`; vocab 260). */
   readonly memory?: Partial<TokenMemoryConfig>;
+  /**
+   * The keyed layer each partition runs instead of that memory, e.g. a trained model's `titans`
+   * layer (`{ chunkSize, config: titansStreamConfig(model), layer: (o) => titans(model, o) }`).
+   */
+  readonly layer?: KeyedLayerSpec;
   /** Compacted topic of the snapshots (default `titans-snapshots`), unless `store` is given. */
   readonly snapshotTopic?: string;
   /** Where snapshots go instead of a {@link KafkaSnapshotStore} on `snapshotTopic`; its keys are `${topic}-${partition}`. */
@@ -121,6 +127,12 @@ export interface KafkaMemoryPipeline {
   progress(): KafkaPartitionProgress[];
 }
 
+/** The untrained memory as a {@link KeyedLayerSpec}. */
+function memoryLayer(memory: TokenMemoryConfig): KeyedLayerSpec {
+  const resolved = resolveTokenMemoryConfig(memory);
+  return { chunkSize: resolved.chunkSize, config: resolved, layer: (options) => neuralMemory({ memory, ...options }) };
+}
+
 /** The next offset to read after what `covers` says was absorbed (a record absorbed in part is read again). */
 export function resumeOffset(covers: SnapshotCoverage | undefined): string | undefined {
   const at = covers?.position;
@@ -179,8 +191,8 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
   if (options.output !== undefined && options.outputs !== undefined) throw new ConfigError('outputs', 'give either output (Kafka) or outputs, not both');
   if (exactlyOnce && options.output === undefined) throw new ConfigError('exactlyOnce', 'the exactly-once mode writes its outputs to Kafka: give output');
   const memoryConfig: TokenMemoryConfig = { vocabSize: BYTE_VOCAB_SIZE, ...options.memory };
-  const resolved = resolveTokenMemoryConfig(memoryConfig);
-  const expect: SnapshotExpectation = { config: resolved };
+  const layer: KeyedLayerSpec = options.layer ?? memoryLayer(memoryConfig);
+  const expect: SnapshotExpectation = { config: layer.config };
   const schedule: SnapshotSchedule = options.snapshots ?? { everyChunks: 200, everyMs: 10_000 };
   const flushAfterMs = options.flushAfterMs ?? 1000;
   const warn = options.onWarning ?? warnOnStderr;
@@ -318,9 +330,8 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
     const events = pipe(
       stream,
       tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, signal }),
-      chunkTokens(resolved.chunkSize, { signal, ...(flushAfterMs > 0 ? { maxWaitMs: flushAfterMs } : {}) }),
-      neuralMemory({
-        memory: memoryConfig,
+      chunkTokens(layer.chunkSize, { signal, ...(flushAfterMs > 0 ? { maxWaitMs: flushAfterMs } : {}) }),
+      layer.layer({
         store: partitionStore(stream),
         snapshots: schedule,
         finalSnapshots: true,

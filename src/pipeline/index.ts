@@ -5,7 +5,7 @@ export { chunkTokens, type ChunkTokensOptions } from './chunk-tokens.js';
 export type { StreamMemory } from './stream-memory.js';
 export type { ChunkResult, MemoryEvent, RecordScore, SnapshotEvent, SnapshotReason } from './memory-events.js';
 export { neuralMemory, type NeuralMemoryOptions } from './neural-memory.js';
-export { checkKeyedLayerOptions, keyedLayer, type KeyedLayerOptions, type SnapshotSchedule } from './keyed-layer.js';
+export { checkKeyedLayerOptions, keyedLayer, type KeyedLayerOptions, type KeyedLayerSpec, type SnapshotSchedule } from './keyed-layer.js';
 export { snapshots, type SnapshotsOptions } from './snapshots.js';
 export { surpriseAlerts, type ScoreField, type SurpriseAlert, type SurpriseAlertsOptions } from './surprise-alerts.js';
 export { trimCovered } from './trim-covered.js';

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors/config-error.js';
 import { LayerError } from '../errors/layer-error.js';
 import { TitansError } from '../errors/titans-error.js';
+import type { MemoryState } from '../memory/memory-state.js';
 import type { TokenMemoryOutputs } from '../memory/token-memory.js';
 import type { SnapshotStore } from '../snapshot/snapshot-store.js';
 import { interruptible } from '../stream/interruptible.js';
@@ -39,6 +40,19 @@ export interface KeyedLayerOptions extends OperatorOptions {
    * Downstream has handled every earlier event by then (pull-based).
    */
   readonly beforeSnapshot?: (key: string, reason: SnapshotReason) => Promise<Readonly<Record<string, unknown>> | undefined>;
+}
+
+/**
+ * A keyed layer chosen by configuration, for code that wires a pipeline without knowing which
+ * layer it runs (the untrained `neuralMemory`, a trained model's `titans`, …).
+ */
+export interface KeyedLayerSpec {
+  /** Tokens per chunk to feed the layer. */
+  readonly chunkSize: number;
+  /** The configuration its snapshots carry: what `SnapshotStore.load` must be given. */
+  readonly config: MemoryState['config'];
+  /** Makes the layer with these options. */
+  layer(options: KeyedLayerOptions): AsyncOperator<TokenChunk, MemoryEvent>;
 }
 
 /** Throws a {@link ConfigError} for a bad option of {@link KeyedLayerOptions}. */
