@@ -118,7 +118,7 @@ export const runCommand: Command = {
       const kafkaTopicsOfSource = source.kind === 'kafka' ? kafkaTopics('source', source) : undefined;
       const kafkaFlags = source.kind === 'kafka' || sinkSpec?.kind === 'kafka' ? kafkaRunFlags(values, context.env, kafkaTopicsOfSource?.[0]) : undefined;
       if (kafkaTopicsOfSource !== undefined && kafkaFlags !== undefined) {
-        return runKafkaSource({
+        return await runKafkaSource({
           context,
           sourceLabel: values.source,
           topics: kafkaTopicsOfSource,

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
+import { convertTextToArrow } from '../../connectors/arrow/index.js';
 import { sampleLogLines } from '../../src/sample/index.js';
 
 let dir: string;
@@ -68,6 +69,18 @@ describe('titans-stream run --model', () => {
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/model {5}mag from .* \(step 3, \d+ parameters, dim 16, 1 block\(s\), segment 8\), chunk 32/);
     expect(text.out).toMatch(/mean negative log-likelihood [\d.]+ nats \([\d.]+ bits\/byte\)/);
+  });
+
+  it('runs over the sample source and an Arrow file too', async () => {
+    const sample = await cli(['run', '--model', modelDir, '--source', 'sample', '--records', '4', '--json']);
+    expect(sample.err).toBe('');
+    expect((JSON.parse(sample.out) as { records: number }).records).toBe(4);
+    const text = join(dir, 'arrow-input.txt');
+    await writeFile(text, logs.slice(0, 5).join('\n') + '\n');
+    await convertTextToArrow({ from: text, to: join(dir, 'input.arrows'), batchRows: 2 });
+    const arrow = await cli(['run', '--model', modelDir, '--source', `arrow:${join(dir, 'input.arrows')}`, '--json']);
+    expect(arrow.err).toBe('');
+    expect((JSON.parse(arrow.out) as { records: number }).records).toBe(5);
   });
 
   it('with --snapshot-dir a second run resumes where the first stopped: the outputs equal one uninterrupted run', async () => {
