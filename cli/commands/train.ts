@@ -44,6 +44,9 @@ Training (ignored with --resume):
   --warmup <n>           warm-up steps (default min(100, steps/10))
   --seed <n>             seed of the weights and the batches (default 0)
   --recompute            recompute segments in the backward pass (less memory, ~1.3x time)
+  --stream-windows <n>   read each sequence's stream for n consecutive windows of --seq-len,
+                         the state carried between steps but detached (truncated BPTT), so the
+                         model learns streams n × seq-len long (default 1: fresh sequences)
 
 Output:
   --out <dir>            checkpoint directory (created; must not hold a checkpoint unless --resume)
@@ -59,7 +62,7 @@ On a terminal a progress line shows step, loss, tokens/s and ETA; otherwise one 
 line: {"type":"start"…}, {"type":"step"…}, {"type":"eval"…}, {"type":"checkpoint"…}, {"type":"done"…}.`;
 
 const MODEL_FLAGS = ['arch', 'dim', 'layers', 'heads', 'segment', 'window', 'persistent', 'memory-depth'] as const;
-const RUN_FLAGS = ['steps', 'batch', 'seq-len', 'lr', 'warmup', 'seed', 'recompute'] as const;
+const RUN_FLAGS = ['steps', 'batch', 'seq-len', 'lr', 'warmup', 'seed', 'recompute', 'stream-windows'] as const;
 
 /** 64-bit FNV-1a of the tokens as hex (detects a different data set on resume). */
 function checksum(tokens: Int32Array): string {
@@ -150,6 +153,7 @@ export const trainCommand: Command = {
         warmup: { type: 'string' },
         seed: { type: 'string' },
         recompute: { type: 'boolean' },
+        'stream-windows': { type: 'string' },
         out: { type: 'string' },
         resume: { type: 'boolean', default: false },
         'eval-every': { type: 'string' },
@@ -195,6 +199,7 @@ export const trainCommand: Command = {
       ...(values.warmup !== undefined ? { warmup: intOption('warmup', values.warmup, 0, 0) } : {}),
       seed: modelConfig.seed,
       recompute: values.recompute ?? false,
+      streamWindows: intOption('stream-windows', values['stream-windows'], 1, 1, 1 << 20),
     };
     const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
 
