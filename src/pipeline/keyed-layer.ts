@@ -45,6 +45,12 @@ export interface KeyedLayerOptions extends OperatorOptions {
 /**
  * A keyed layer chosen by configuration, for code that wires a pipeline without knowing which
  * layer it runs (the untrained `neuralMemory`, a trained model's `titans`, …).
+ *
+ * @example
+ * ```ts
+ * const spec: KeyedLayerSpec = { chunkSize: 4 * model.config.segment, config: titansStreamConfig(model), layer: (o) => titans(model, o) };
+ * const events = pipe(runs, chunkTokens(spec.chunkSize), spec.layer({ store }));
+ * ```
  */
 export interface KeyedLayerSpec {
   /** Tokens per chunk to feed the layer. */
@@ -55,7 +61,17 @@ export interface KeyedLayerSpec {
   layer(options: KeyedLayerOptions): AsyncOperator<TokenChunk, MemoryEvent>;
 }
 
-/** Throws a {@link ConfigError} for a bad option of {@link KeyedLayerOptions}. */
+/**
+ * Checks the options every keyed layer shares; layers call it when they are made, so that bad
+ * options fail at once rather than at the first chunk.
+ *
+ * @example
+ * ```ts
+ * checkKeyedLayerOptions({ maxLiveMemories: 0 }); // throws ConfigError('maxLiveMemories', …)
+ * ```
+ * @param options - The options.
+ * @throws {ConfigError} naming the first bad option.
+ */
 export function checkKeyedLayerOptions(options: KeyedLayerOptions): void {
   const { predictions, maxLiveMemories, snapshots: schedule } = options;
   if (predictions !== undefined && !(Number.isSafeInteger(predictions) && predictions >= 0)) throw new ConfigError('predictions', `must be a non-negative integer, got ${predictions}`);
