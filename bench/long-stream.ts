@@ -6,7 +6,8 @@
  * streams of 4096 bytes read from their start: bits per byte over the first 512 bytes, over the
  * last 512 (bytes 3584–4095) and over all 4096. Prints one JSON line per model.
  *
- * Usage: npx tsx bench/long-stream.ts [--steps 300] [--batch 4] [--seq-len 128] [--windows 8] [--streams 3]
+ * Usage: npx tsx bench/long-stream.ts [--steps 300] [--batch 4] [--seq-len 128] [--windows 0,1,8] [--streams 3]
+ * (`--windows`: the models to compare, by streamWindows; 0 = untrained, 1 = fresh sequences.)
  */
 import { parseArgs } from 'node:util';
 import { TitansModel, Trainer, type TitansModelConfig } from '../src/model/index.js';
@@ -18,7 +19,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '300' },
     batch: { type: 'string', default: '4' },
     'seq-len': { type: 'string', default: '128' },
-    windows: { type: 'string', default: '8' },
+    windows: { type: 'string', default: '0,1,8' },
     streams: { type: 'string', default: '3' },
     dim: { type: 'string', default: '64' },
   },
@@ -26,7 +27,8 @@ const { values } = parseArgs({
 const steps = Number(values.steps);
 const batch = Number(values.batch);
 const seqLen = Number(values['seq-len']);
-const windows = Number(values.windows);
+const windowList = values.windows.split(',').map(Number);
+if (windowList.some((w) => !Number.isSafeInteger(w) || w < 0)) throw new Error(`--windows ${values.windows}: give streamWindows values ≥ 0, e.g. 0,1,8`);
 const streamCount = Number(values.streams);
 const LONG = 4096;
 const SHORT = 512;
@@ -61,7 +63,7 @@ async function score(model: TitansModel): Promise<{ short: number; tail: number;
   return { short: short / streamCount, tail: tail / streamCount, long: long / streamCount };
 }
 
-for (const streamWindows of [0, 1, windows]) {
+for (const streamWindows of windowList) {
   const model = TitansModel.create(config);
   const started = performance.now();
   let lastLoss = Number.NaN;
