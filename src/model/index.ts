@@ -17,7 +17,7 @@ export type { LayerState, ModelState, StateSlot } from './model-state.js';
 export { forwardSegment } from './forward.js';
 export type { SegmentResult } from './forward.js';
 export { lossAndGradients, sequenceLoss } from './sequence-loss.js';
-export type { GradientOptions, LossAndGradients } from './sequence-loss.js';
+export type { GradientOptions, LossAndGradients, StreamStart } from './sequence-loss.js';
 export { TitansModel } from './titans-model.js';
 export { TitansStream } from './titans-stream.js';
 export type { TitansProcessOptions, TitansStreamResult, TitansStreamState, TitansTopK } from './titans-stream.js';
