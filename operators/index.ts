@@ -10,4 +10,5 @@ export { fromAsyncOperator, DEFAULT_BRIDGE_CAPACITY, type BridgeOptions } from '
 export { tokenize, type TokenizeOperatorOptions } from './tokenize.js';
 export { chunkTokens, type ChunkTokensOperatorOptions } from './chunk-tokens.js';
 export { neuralMemory, type NeuralMemoryOperatorOptions } from './neural-memory.js';
+export { titans, type TitansOperatorOptions } from './titans.js';
 export { surpriseAlerts, type SurpriseAlertsOperatorOptions } from './surprise-alerts.js';

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createArrowSink, type ArrowSink } from '../../connectors/arrow/index.js';
 import { DirectoryMemoryStore } from '../../connectors/fs/index.js';
 import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
-import { chunkTokens, neuralMemory, tokenize } from '../../src/pipeline/index.js';
+import { chunkTokens, tokenize } from '../../src/pipeline/index.js';
 import { formatPosition, type SourcePosition, type SourceRecord } from '../../src/records/index.js';
 import { sampleLogLines } from '../../src/sample/index.js';
 import type { MemorySnapshot } from '../../src/snapshot/index.js';
@@ -21,14 +21,16 @@ import { RECORD_OUTPUT_COLUMNS, recordOutputRow } from '../run/record-output.js'
 import { KAFKA_RUN_OPTIONS, KAFKA_RUN_USAGE, kafkaRunFlags, type KafkaRunFlags } from '../run/kafka-flags.js';
 import { openKafkaCliSink, type KafkaCliSink } from '../run/kafka-cli-sink.js';
 import { kafkaTopics, runKafkaSource } from '../run/run-kafka.js';
+import { memoryRunLayer, modelRunLayer, type RunLayer } from '../run/run-layer.js';
 import { TopRecords } from '../run/top-records.js';
 import { parseEndpoint, type EndpointSpec } from '../source-spec.js';
 import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: titans-stream run [options]
 
-Streams records through the tokenizer and the Titans neural memory (test-time training), scores
-every record by its surprise, and prints a summary with the most surprising records.
+Streams records through the tokenizer and the Titans neural memory (test-time training), or
+through a trained Titans model (--model), scores every record by its surprise, and prints a
+summary with the most surprising records.
 
 Input and output:
   --source <spec>        sample (built-in service logs with injected anomalies, default),
@@ -48,9 +50,14 @@ Workers:
   --workers <n>          worker threads the memories live on, keys sharded over them by a stable
                          hash (default: the core count, ${availableParallelism()} here, but no more than
                          --keys for a non-Kafka source); 0 = every memory in the main thread.
-                         Results are the same either way.
+                         Results are the same either way. With --model: the main thread only.
 
-Memory:
+Model (instead of the untrained memory):
+  --model <dir>          a checkpoint directory written by \`titans-stream train\`: one stream of
+                         the trained model per key; surprise = negative log-likelihood (nats)
+  --chunk-size <n>       tokens per model call (default 4 segments)
+
+Memory (without --model):
   --dim <n>              embedding / memory width (default 64)
   --depth <n>            memory MLP depth, 1 = matrix memory (default 2)
   --chunk-size <n>       tokens per memory update (default 64)
@@ -86,6 +93,7 @@ function parseRunArgs(args: string[]) {
       'chunk-size': { type: 'string' },
       lr: { type: 'string' },
       'memory-seed': { type: 'string' },
+      model: { type: 'string' },
       top: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -110,6 +118,12 @@ export const runCommand: Command = {
     const values = parseRunArgs(context.args);
     const source = parseEndpoint('source', values.source, [...SOURCE_KINDS, 'kafka']);
     const sinkSpec = values.sink === undefined ? undefined : parseEndpoint('sink', values.sink, ['arrow', 'kafka']);
+    if (values.model !== undefined) {
+      const memoryFlags = (['dim', 'depth', 'lr', 'memory-seed'] as const).filter((f) => values[f] !== undefined);
+      if (memoryFlags.length > 0) throw new UsageError(`--model runs the trained model; ${memoryFlags.map((f) => `--${f}`).join(', ')} only shape the untrained memory`);
+      if (values.model === '') throw new UsageError('--model needs a checkpoint directory');
+      if (values.workers !== undefined && values.workers !== '0') throw new UsageError('--workers: a trained model (--model) runs in the main thread; give --workers 0 or leave it out');
+    }
     const memoryConfig: TokenMemoryConfig = {
       vocabSize: BYTE_VOCAB_SIZE,
       dim: intOption('dim', values.dim, 64, 1, 4096),
@@ -128,7 +142,9 @@ export const runCommand: Command = {
     const keyCount = intOption('keys', values.keys, 1, 1, 100_000);
     if (source.kind === 'kafka' && values.keys !== undefined) throw new UsageError('--keys: a Kafka source has one memory per partition');
     if (keyCount > 1 && values['snapshot-dir'] !== undefined) throw new UsageError('--keys > 1 cannot resume from --snapshot-dir (one memory per source only)');
-    const workerCount = intOption('workers', values.workers, source.kind === 'kafka' ? availableParallelism() : Math.min(availableParallelism(), keyCount), 0, 256);
+    const workerCount = values.model !== undefined ? 0 : intOption('workers', values.workers, source.kind === 'kafka' ? availableParallelism() : Math.min(availableParallelism(), keyCount), 0, 256);
+    const chunkSizeFlag = values['chunk-size'] === undefined ? undefined : intOption('chunk-size', values['chunk-size'], 64, 1, 65_536);
+    const runLayer = values.model === undefined ? memoryRunLayer(memoryConfig) : await modelRunLayer(values.model, chunkSizeFlag);
     const pool = workerCount === 0 ? undefined : new MemoryWorkers({ workers: workerCount, memory: memoryConfig, backend: backend.name });
     try {
       const metrics = await startMetrics(values, layerTensors(pool), context.stderr);
@@ -139,7 +155,7 @@ export const runCommand: Command = {
             sourceLabel: values.source,
             topics: kafkaTopicsOfSource,
             flags: kafkaFlags,
-            memory: memoryConfig,
+            layer: runLayer,
             backend: backend.name,
             snapshotEvery,
             snapshotDir: values['snapshot-dir'],
@@ -150,12 +166,13 @@ export const runCommand: Command = {
             metrics,
           });
         }
-        return await runLocal(context, values, { source, sinkSpec, kafkaFlags, memoryConfig, backend: backend.name, snapshotEvery, topCount, keyCount, pool, metrics });
+        return await runLocal(context, values, { source, sinkSpec, kafkaFlags, runLayer, backend: backend.name, snapshotEvery, topCount, keyCount, pool, metrics });
       } finally {
         await metrics.close();
       }
     } finally {
       await pool?.close();
+      runLayer.dispose();
     }
   },
 };
@@ -165,7 +182,8 @@ interface LocalRun {
   readonly source: EndpointSpec;
   readonly sinkSpec: EndpointSpec | undefined;
   readonly kafkaFlags: KafkaRunFlags | undefined;
-  readonly memoryConfig: TokenMemoryConfig;
+  /** The untrained memory or a trained model (on the pool's workers when there is a pool: the memory only). */
+  readonly runLayer: RunLayer;
   readonly backend: string;
   readonly snapshotEvery: number;
   readonly topCount: number;
@@ -197,11 +215,10 @@ async function shareDone(source: EndpointSpec, values: RunValues): Promise<((pos
 
 /** `run` over a sample, text or Arrow source. */
 async function runLocal(context: CommandContext, values: RunValues, run: LocalRun): Promise<number> {
-  const { source, sinkSpec, kafkaFlags, memoryConfig, snapshotEvery, topCount, pool, metrics } = run;
-  const resolved = resolveTokenMemoryConfig(memoryConfig);
+  const { source, sinkSpec, kafkaFlags, runLayer, snapshotEvery, topCount, pool, metrics } = run;
   const key = sourceKey(source);
   const store = values['snapshot-dir'] === undefined ? undefined : new DirectoryMemoryStore(values['snapshot-dir']);
-  const resumeFrom: MemorySnapshot | undefined = await store?.load(key, { config: resolved });
+  const resumeFrom: MemorySnapshot | undefined = await store?.load(key, { config: runLayer.config });
   const sinkCheckpoint = resumeFrom?.extra?.[SINK_EXTRA] as { batches: number } | undefined;
   let sink: ArrowSink | undefined;
   let kafkaSink: KafkaCliSink | undefined;
@@ -224,8 +241,8 @@ async function runLocal(context: CommandContext, values: RunValues, run: LocalRu
   const events = pipe(
     records,
     tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: keyFunction(key, run.keyCount) }),
-    chunkTokens(resolved.chunkSize),
-    metrics.meter(pool === undefined ? neuralMemory({ ...layerOptions, memory: memoryConfig }) : neuralMemoryPool({ ...layerOptions, pool })),
+    chunkTokens(runLayer.chunkSize),
+    metrics.meter(pool === undefined ? runLayer.layer(layerOptions) : neuralMemoryPool({ ...layerOptions, pool })),
   );
 
   const progress = new ProgressLine(context.stderr, values.progress);
@@ -291,7 +308,8 @@ async function runLocal(context: CommandContext, values: RunValues, run: LocalRu
     tokensPerSec: tokens / seconds,
     meanLoss: lossSum / Math.max(1, tokens),
     resumed: resumeFrom === undefined ? null : { tokensSeen: resumeFrom.state.tokensSeen, at: resumeFrom.covers?.position ?? null },
-    memory: { dim: resolved.dim, depth: resolved.depth, heads: resolved.heads, chunkSize: resolved.chunkSize },
+    ...runLayer.summary,
+    ...(runLayer.nll ? { bitsPerByte: lossSum / Math.max(1, tokens) / Math.LN2 } : {}),
     mostSurprising: topList,
   };
   if (values.json) {
@@ -301,10 +319,12 @@ async function runLocal(context: CommandContext, values: RunValues, run: LocalRu
   const lines = [
     `source    ${summary.source}${resumeFrom === undefined ? '' : ` (resumed after ${resumeFrom.state.tokensSeen} tokens)`}`,
     `backend   ${summary.backend}, ${summary.workers === 0 ? 'main thread' : `${summary.workers} worker thread(s)`}`,
-    `memory    ${run.keyCount === 1 ? '' : `${run.keyCount} keys, `}dim ${resolved.dim}, depth ${resolved.depth}, ${resolved.heads} head(s), chunk ${resolved.chunkSize}`,
+    `${runLayer.line}${run.keyCount === 1 ? '' : `, ${run.keyCount} keys`}`,
     `tokens    ${tokens} in ${recordsScored} records`,
     `time      ${formatDuration(seconds)} (${formatRate(summary.tokensPerSec)} tokens)`,
-    `surprise  mean per-token loss ${summary.meanLoss.toFixed(4)}`,
+    runLayer.nll
+      ? `surprise  mean negative log-likelihood ${summary.meanLoss.toFixed(4)} nats (${(summary.meanLoss / Math.LN2).toFixed(3)} bits/byte)`
+      : `surprise  mean per-token loss ${summary.meanLoss.toFixed(4)}`,
   ];
   if (topList.length > 0) {
     lines.push('', `most surprising records (mean loss, position${anomalies ? ', injected anomaly?' : ''}):`);

@@ -1,11 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { readArrowRecords } from '../../connectors/arrow/index.js';
-import { writeFileAtomic } from '../../connectors/fs/index.js';
+import { DirectoryCheckpointStore } from '../../connectors/fs/index.js';
 import { readTextRecords } from '../../connectors/text/index.js';
 import { ARCHS, CHECKPOINT_FILES, TitansModel, Trainer, evaluateStream, loadCheckpoint, saveCheckpoint } from '../../src/model/index.js';
-import type { Arch, CheckpointStore, TrainerOptions, TrainerState } from '../../src/model/index.js';
+import type { Arch, TrainerOptions, TrainerState } from '../../src/model/index.js';
 import { BACKEND_NAMES, initBackend } from '../../src/tensor/index.js';
 import type { BackendChoice } from '../../src/tensor/index.js';
 import { BYTE_VOCAB_SIZE } from '../../src/tokenize/index.js';
@@ -45,6 +44,9 @@ Training (ignored with --resume):
   --warmup <n>           warm-up steps (default min(100, steps/10))
   --seed <n>             seed of the weights and the batches (default 0)
   --recompute            recompute segments in the backward pass (less memory, ~1.3x time)
+  --stream-windows <n>   read each sequence's stream for n consecutive windows of --seq-len,
+                         the state carried between steps but detached (truncated BPTT), so the
+                         model learns streams n × seq-len long (default 1: fresh sequences)
 
 Output:
   --out <dir>            checkpoint directory (created; must not hold a checkpoint unless --resume)
@@ -60,7 +62,7 @@ On a terminal a progress line shows step, loss, tokens/s and ETA; otherwise one 
 line: {"type":"start"…}, {"type":"step"…}, {"type":"eval"…}, {"type":"checkpoint"…}, {"type":"done"…}.`;
 
 const MODEL_FLAGS = ['arch', 'dim', 'layers', 'heads', 'segment', 'window', 'persistent', 'memory-depth'] as const;
-const RUN_FLAGS = ['steps', 'batch', 'seq-len', 'lr', 'warmup', 'seed', 'recompute'] as const;
+const RUN_FLAGS = ['steps', 'batch', 'seq-len', 'lr', 'warmup', 'seed', 'recompute', 'stream-windows'] as const;
 
 /** 64-bit FNV-1a of the tokens as hex (detects a different data set on resume). */
 function checksum(tokens: Int32Array): string {
@@ -123,21 +125,6 @@ function unigramBits(tokens: Int32Array): number {
   return h;
 }
 
-function directoryStore(dir: string): CheckpointStore {
-  return {
-    location: dir,
-    async read(name) {
-      try {
-        return await readFile(join(dir, name));
-      } catch (e) {
-        if ((e as { code?: unknown }).code === 'ENOENT') return undefined;
-        throw e;
-      }
-    },
-    write: (name, bytes) => writeFileAtomic(join(dir, name), bytes),
-  };
-}
-
 /** `titans-stream train`: outer-loop training with checkpoints and held-out evaluation. */
 export const trainCommand: Command = {
   name: 'train',
@@ -166,6 +153,7 @@ export const trainCommand: Command = {
         warmup: { type: 'string' },
         seed: { type: 'string' },
         recompute: { type: 'boolean' },
+        'stream-windows': { type: 'string' },
         out: { type: 'string' },
         resume: { type: 'boolean', default: false },
         'eval-every': { type: 'string' },
@@ -211,6 +199,7 @@ export const trainCommand: Command = {
       ...(values.warmup !== undefined ? { warmup: intOption('warmup', values.warmup, 0, 0) } : {}),
       seed: modelConfig.seed,
       recompute: values.recompute ?? false,
+      streamWindows: intOption('stream-windows', values['stream-windows'], 1, 1, 1 << 20),
     };
     const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
 
@@ -220,7 +209,7 @@ export const trainCommand: Command = {
     const heldOut = tokens.subarray(tokens.length - heldCount, tokens.length - heldCount + Math.min(heldCount, evalTokens));
     const dataInfo = { data: values.data, dataTokens: tokens.length, dataChecksum: checksum(tokens), trainTokens: train.length, heldOutTokens: heldCount };
 
-    const store = directoryStore(out);
+    const store = new DirectoryCheckpointStore(out);
     await mkdir(out, { recursive: true });
     let model: TitansModel;
     let trainer: Trainer;

@@ -1,7 +1,6 @@
 import { createArrowSink, type ArrowSink } from '../../connectors/arrow/index.js';
 import { DirectoryMemoryStore } from '../../connectors/fs/index.js';
 import { runKafkaPipeline, type KafkaClient, type KafkaPartitionProgress, type KafkaPipelineStats } from '../../connectors/kafka/index.js';
-import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
 import type { SurpriseAlertsOptions } from '../../src/pipeline/index.js';
 import type { MemoryWorkers } from '../../src/workers/index.js';
 import type { CommandContext } from '../command.js';
@@ -12,6 +11,7 @@ import { UsageError } from '../usage-error.js';
 import { arrowMemoryOutputs } from './arrow-memory-outputs.js';
 import { cliKafkaClient, type KafkaRunFlags } from './kafka-flags.js';
 import { RECORD_OUTPUT_COLUMNS } from './record-output.js';
+import type { RunLayer } from './run-layer.js';
 
 /** What `run --source kafka:…` needs. */
 export interface KafkaRunInput {
@@ -20,7 +20,8 @@ export interface KafkaRunInput {
   readonly sourceLabel: string;
   readonly topics: readonly string[];
   readonly flags: KafkaRunFlags;
-  readonly memory: TokenMemoryConfig;
+  /** The untrained memory or a trained model. */
+  readonly layer: RunLayer;
   readonly backend: string;
   readonly snapshotEvery: number;
   readonly snapshotDir: string | undefined;
@@ -63,8 +64,8 @@ function progressText(stats: KafkaPipelineStats, rates: { records: number; token
 }
 
 /**
- * `run --source kafka:<topic>`: the Titans memory over a consumer group's partitions (one memory
- * per partition, snapshots to a compacted topic or `--snapshot-dir`), outputs to `--sink`
+ * `run --source kafka:<topic>`: the Titans memory or a trained model over a consumer group's
+ * partitions (one memory or model stream per partition, snapshots to a compacted topic or `--snapshot-dir`), outputs to `--sink`
  * (kafka:<topic> JSON, or arrow:<file> rows appended), until SIGINT/SIGTERM or `--idle-exit-ms`;
  * both end gracefully (final snapshots, commits, leave the group).
  *
@@ -91,8 +92,8 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
     client,
     groupId: flags.groupId,
     topics: input.topics,
-    memory: input.memory,
-    ...(input.pool === undefined ? {} : { pool: input.pool }),
+    // The pool runs the untrained memory on its workers (never given with a trained model).
+    ...(input.pool === undefined ? { layer: input.layer } : { pool: input.pool }),
     wrapLayer: input.metrics.meter,
     snapshotTopic: flags.snapshotTopic,
     ...(input.snapshotDir === undefined ? {} : { store: new DirectoryMemoryStore(input.snapshotDir) }),
@@ -140,7 +141,6 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
     context.signal.removeEventListener('abort', stop);
   }
 
-  const resolved = resolveTokenMemoryConfig(input.memory);
   const summary = {
     source: input.sourceLabel,
     backend: input.backend,
@@ -150,7 +150,7 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
     mode: flags.exactlyOnce ? 'exactly-once' : 'at-least-once',
     ...stats,
     tokensPerSec: stats.tokens / Math.max(1e-9, stats.seconds),
-    memory: { dim: resolved.dim, depth: resolved.depth, heads: resolved.heads, chunkSize: resolved.chunkSize },
+    ...input.layer.summary,
   };
   if (input.json) {
     context.stdout.write(JSON.stringify(summary) + '\n');
@@ -160,7 +160,7 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
     [
       `source    ${summary.source} (group ${summary.group}, ${summary.mode})`,
       `backend   ${summary.backend}, ${summary.workers === 0 ? 'main thread' : `${summary.workers} worker thread(s)`}`,
-      `memory    dim ${resolved.dim}, depth ${resolved.depth}, ${resolved.heads} head(s), chunk ${resolved.chunkSize}, one per partition`,
+      `${input.layer.line}, one per partition`,
       `tokens    ${stats.tokens} in ${stats.records} records`,
       `time      ${formatDuration(stats.seconds)} (${formatRate(summary.tokensPerSec)} tokens)`,
       `snapshots ${stats.snapshots}, commits ${stats.commits}, alerts ${stats.alerts}, dead letters ${stats.deadLettered}, partitions revoked ${stats.revocations}`,

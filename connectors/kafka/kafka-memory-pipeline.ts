@@ -5,8 +5,9 @@ import {
   neuralMemory,
   surpriseAlerts,
   tokenize,
+  type KeyedLayerSpec,
   type MemoryEvent,
-  type NeuralMemoryOptions,
+  type KeyedLayerOptions,
   type SnapshotSchedule,
   type SurpriseAlert,
   type SurpriseAlertsOptions,
@@ -60,6 +61,11 @@ export interface KafkaMemoryPipelineOptions {
    * reports to one metrics registry.
    */
   readonly wrapLayer?: (layer: AsyncOperator<TokenChunk, MemoryEvent>) => AsyncOperator<TokenChunk, MemoryEvent>;
+  /**
+   * The keyed layer each partition runs instead of that memory, e.g. a trained model's `titans`
+   * layer (`{ chunkSize, config: titansStreamConfig(model), layer: (o) => titans(model, o) }`).
+   */
+  readonly layer?: KeyedLayerSpec;
   /** Compacted topic of the snapshots (default `titans-snapshots`), unless `store` is given. */
   readonly snapshotTopic?: string;
   /** Where snapshots go instead of a {@link KafkaSnapshotStore} on `snapshotTopic`; its keys are `${topic}-${partition}`. */
@@ -132,6 +138,17 @@ export interface KafkaMemoryPipeline {
   progress(): KafkaPartitionProgress[];
 }
 
+/** The untrained memory as a {@link KeyedLayerSpec}: in this thread, or on the pool's workers. */
+function memoryLayer(memory: TokenMemoryConfig, pool: MemoryWorkers | undefined): KeyedLayerSpec {
+  const resolved = resolveTokenMemoryConfig(memory);
+  if (pool !== undefined && JSON.stringify(resolved) !== JSON.stringify(pool.config)) throw new ConfigError('memory', "differs from the memory configuration of the pool's workers");
+  return {
+    chunkSize: resolved.chunkSize,
+    config: resolved,
+    layer: (options) => (pool === undefined ? neuralMemory({ memory, ...options }) : neuralMemoryPool({ ...options, pool })),
+  };
+}
+
 /** The next offset to read after what `covers` says was absorbed (a record absorbed in part is read again). */
 export function resumeOffset(covers: SnapshotCoverage | undefined): string | undefined {
   const at = covers?.position;
@@ -194,10 +211,10 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
   if (options.output !== undefined && options.outputs !== undefined) throw new ConfigError('outputs', 'give either output (Kafka) or outputs, not both');
   if (exactlyOnce && options.output === undefined) throw new ConfigError('exactlyOnce', 'the exactly-once mode writes its outputs to Kafka: give output');
   if (exactlyOnce && options.store !== undefined) throw new ConfigError('store', 'the exactly-once mode commits its snapshots in Kafka transactions, on snapshotTopic: give no store');
+  if (options.layer !== undefined && options.pool !== undefined) throw new ConfigError('pool', 'the worker pool runs the untrained memory: give either layer or pool');
   const memoryConfig: TokenMemoryConfig = { vocabSize: BYTE_VOCAB_SIZE, ...(options.memory ?? options.pool?.config) };
-  const resolved = resolveTokenMemoryConfig(memoryConfig);
-  if (options.pool !== undefined && JSON.stringify(resolved) !== JSON.stringify(options.pool.config)) throw new ConfigError('memory', "differs from the memory configuration of the pool's workers");
-  const expect: SnapshotExpectation = { config: resolved };
+  const layer: KeyedLayerSpec = options.layer ?? memoryLayer(memoryConfig, options.pool);
+  const expect: SnapshotExpectation = { config: layer.config };
   const schedule: SnapshotSchedule = options.snapshots ?? { everyChunks: 200, everyMs: 10_000 };
   const flushAfterMs = options.flushAfterMs ?? 1000;
   const warn = options.onWarning ?? warnOnStderr;
@@ -331,10 +348,10 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
     };
   };
 
-  /** A partition's memory layer: in this thread, or on the pool's workers. */
-  const layerOf = (layerOptions: Omit<NeuralMemoryOptions, 'memory' | 'create'>): AsyncOperator<TokenChunk, MemoryEvent> => {
-    const layer = options.pool === undefined ? neuralMemory({ ...layerOptions, memory: memoryConfig }) : neuralMemoryPool({ ...layerOptions, pool: options.pool });
-    return options.wrapLayer === undefined ? layer : options.wrapLayer(layer);
+  /** A partition's layer, wrapped (e.g. metered) if asked. */
+  const layerOf = (layerOptions: KeyedLayerOptions): AsyncOperator<TokenChunk, MemoryEvent> => {
+    const made = layer.layer(layerOptions);
+    return options.wrapLayer === undefined ? made : options.wrapLayer(made);
   };
 
   const runPartition = async (stream: KafkaPartitionStream): Promise<void> => {
@@ -343,7 +360,7 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
     const events = pipe(
       stream,
       tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, signal }),
-      chunkTokens(resolved.chunkSize, { signal, ...(flushAfterMs > 0 ? { maxWaitMs: flushAfterMs } : {}) }),
+      chunkTokens(layer.chunkSize, { signal, ...(flushAfterMs > 0 ? { maxWaitMs: flushAfterMs } : {}) }),
       layerOf({
         store: partitionStore(stream),
         snapshots: schedule,

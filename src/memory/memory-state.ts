@@ -1,3 +1,4 @@
+import type { TitansStreamConfig } from '../model/titans-stream-config.js';
 import type { ResolvedNeuralMemoryConfig } from './neural-memory-config.js';
 import type { ResolvedTokenMemoryConfig } from './token-memory-config.js';
 
@@ -23,6 +24,12 @@ export interface StateArray {
  * the partial chunk not yet applied (`[p × dim]` vectors or `[p]` token ids); `context`, the raw
  * inputs just before it that the causal convolution / key summary still reads. Parameters that
  * are a function of the configuration (projections, embeddings, from `config.seed`) are not stored.
+ *
+ * Kind `titans-stream` is one stream of a trained Titans model (see `TitansStreamState`): per block
+ * the memory weights and momentum, convolution context and attention cache, the next-token
+ * log-probabilities and the pending segment's tokens. The model's weights are shared by every
+ * stream and not stored; `config` names the model (its configuration and a fingerprint of its
+ * weights) so that a state is never restored into a different model.
  */
 export interface MemoryState {
   /** Format tag. */
@@ -30,14 +37,14 @@ export interface MemoryState {
   /** Format version. */
   readonly version: 1;
   /** Which class wrote it. */
-  readonly kind: 'neural-memory' | 'token-memory';
+  readonly kind: 'neural-memory' | 'token-memory' | 'titans-stream';
   /** The resolved configuration. */
-  readonly config: ResolvedNeuralMemoryConfig | ResolvedTokenMemoryConfig;
+  readonly config: ResolvedNeuralMemoryConfig | ResolvedTokenMemoryConfig | TitansStreamConfig;
   /** {@link configFingerprint} of `config`. */
   readonly fingerprint: string;
   /** Tokens (input rows) absorbed, including the pending ones. */
   readonly tokensSeen: number;
-  /** Chunk updates applied. */
+  /** Chunk updates applied (for `titans-stream`: completed segments). */
   readonly chunksApplied: number;
   /** Weights, momentum and stream buffers. */
   readonly arrays: readonly StateArray[];

@@ -54,8 +54,11 @@ export class AdamW {
     this.epsilon = options.epsilon ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.1;
     for (const [name, p] of Object.entries(params)) {
-      this.m[name] = tf.variable(tf.zerosLike(p), false);
-      this.v[name] = tf.variable(tf.zerosLike(p), false);
+      // A variable keeps its own reference to the data: the initial tensor is freed here.
+      const zeros = tf.zerosLike(p);
+      this.m[name] = tf.variable(zeros, false);
+      this.v[name] = tf.variable(zeros, false);
+      zeros.dispose();
     }
   }
 

@@ -15,6 +15,22 @@ export interface GradientOptions {
    * memory of the backward pass to one segment's activations plus one state per segment.
    */
   readonly recompute?: boolean;
+  /**
+   * Continue streams instead of starting them: the state they are in and the token before each
+   * sequence (what the first segment reads instead of BOS). The state is read, never differentiated
+   * (truncated backpropagation through time) and stays the caller's.
+   */
+  readonly start?: StreamStart;
+  /** Also return the state after the last segment (detached), to continue the streams (default false). */
+  readonly carry?: boolean;
+}
+
+/** Where a batch of sequences continues its streams (see {@link GradientOptions.start}). */
+export interface StreamStart {
+  /** The state of the `batch` streams at a segment boundary. */
+  readonly state: ModelState;
+  /** `[batch]` the last token each stream read. */
+  readonly previous: Int32Array;
 }
 
 /** {@link lossAndGradients}' result (tensors owned by the caller). */
@@ -23,6 +39,8 @@ export interface LossAndGradients {
   readonly loss: Scalar;
   /** ∂loss/∂weight for every weight name. */
   readonly grads: Record<string, Tensor>;
+  /** With `carry`: the state after the last segment (the caller disposes it with `disposeState`). */
+  readonly state?: ModelState;
 }
 
 function checkBatch(config: ResolvedTitansModelConfig, tokens: Int32Array, batch: number): number {
@@ -38,14 +56,14 @@ function checkBatch(config: ResolvedTitansModelConfig, tokens: Int32Array, batch
 }
 
 /** Model inputs and targets of segment s: inputs are [BOS, x_1 … x_{L−1}], targets x_1 … x_L, per sequence. */
-function segmentIds(config: ResolvedTitansModelConfig, tokens: Int32Array, batch: number, length: number, s: number): { inputs: Int32Array; targets: Int32Array } {
+function segmentIds(config: ResolvedTitansModelConfig, tokens: Int32Array, batch: number, length: number, s: number, previous?: Int32Array): { inputs: Int32Array; targets: Int32Array } {
   const seg = config.segment;
   const inputs = new Int32Array(batch * seg);
   const targets = new Int32Array(batch * seg);
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < seg; t++) {
       const q = s * seg + t;
-      inputs[b * seg + t] = q === 0 ? config.bosId : (tokens[b * length + q - 1] as number);
+      inputs[b * seg + t] = q === 0 ? (previous?.[b] ?? config.bosId) : (tokens[b * length + q - 1] as number);
       targets[b * seg + t] = tokens[b * length + q] as number;
     }
   }
@@ -74,18 +92,46 @@ function crossEntropySum(logits: Tensor2D, targets: Int32Array): Scalar {
  * @returns A scalar (new tensor).
  * @throws {@link InputError} `ERR_SEQUENCE` for a bad length, `ERR_TOKEN` for an id outside the vocabulary.
  */
-export function sequenceLoss(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number): Scalar {
+export function sequenceLoss(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, start?: StreamStart): Scalar {
+  return rollout(config, w, tokens, batch, start, false).loss;
+}
+
+/** {@link sequenceLoss}, and with `carry` a kept copy of the state after the last segment. */
+function rollout(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, start: StreamStart | undefined, carry: boolean): { loss: Scalar; state: ModelState | undefined } {
   const length = checkBatch(config, tokens, batch);
+  checkStart(start, batch);
   const segments = length / config.segment;
-  let state: ModelState = initialState(config, w, batch);
+  let state: ModelState = start?.state ?? initialState(config, w, batch);
   let total: Scalar = tf.scalar(0);
   for (let s = 0; s < segments; s++) {
-    const { inputs, targets } = segmentIds(config, tokens, batch, length, s);
-    const r = forwardSegment(config, w, state, tf.tensor1d(inputs, 'int32'), s < segments - 1);
+    const { inputs, targets } = segmentIds(config, tokens, batch, length, s, start?.previous);
+    const r = forwardSegment(config, w, state, tf.tensor1d(inputs, 'int32'), carry || s < segments - 1);
     total = tf.add(total, crossEntropySum(r.logits, targets));
     if (r.state) state = r.state;
   }
-  return tf.div(total, batch * length);
+  // Copies (identity ops save nothing for the backward pass, which frees the tensors it saved).
+  const final = carry ? detachedCopy(state) : undefined;
+  return { loss: tf.div(total, batch * length), state: final };
+}
+
+/** A kept copy of every tensor of `state`. */
+function detachedCopy(state: ModelState): ModelState {
+  const copy = (t: Tensor2D | undefined) => (t ? tf.keep(tf.clone(t)) : undefined);
+  return {
+    ...state,
+    layers: state.layers.map((layer) => ({
+      memory: layer.memory?.map((head) => ({ w: head.w.map((t) => tf.keep(tf.clone(t))), s: head.s.map((t) => tf.keep(tf.clone(t))) })),
+      conv: copy(layer.conv),
+      keys: copy(layer.keys),
+      values: copy(layer.values),
+    })),
+  };
+}
+
+function checkStart(start: StreamStart | undefined, batch: number): void {
+  if (start !== undefined && (start.state.batch !== batch || start.previous.length !== batch)) {
+    throw new InputError('ERR_SEQUENCE', `the streams to continue hold ${start.state.batch} states and ${start.previous.length} previous tokens, the batch has ${batch} sequences`);
+  }
 }
 
 function gradientsOf(f: () => Scalar, xs: Tensor[]): { value: Scalar; grads: (Tensor | null)[] } {
@@ -119,22 +165,30 @@ export function lossAndGradients(config: ResolvedTitansModelConfig, w: ModelWeig
   const names = Object.keys(w);
   const params = names.map((n) => w[n] as Tensor);
   const length = checkBatch(config, tokens, batch);
+  const { start, carry = false } = options;
+  checkStart(start, batch);
   if (!options.recompute) {
-    return tf.tidy(() => {
-      const { value, grads } = gradientsOf(() => sequenceLoss(config, w, tokens, batch), params);
+    let final: ModelState | undefined;
+    const out = tf.tidy(() => {
+      const { value, grads } = gradientsOf(() => {
+        const r = rollout(config, w, tokens, batch, start, carry);
+        final = r.state;
+        return r.loss;
+      }, params);
       const named: Record<string, Tensor> = {};
       names.forEach((n, i) => (named[n] = grads[i] ?? tf.zerosLike(params[i] as Tensor)));
       return { loss: value, grads: named } as unknown as tf.TensorContainer;
     }) as unknown as LossAndGradients;
+    return final === undefined ? out : { ...out, state: final };
   }
   const segments = length / config.segment;
-  const ids = Array.from({ length: segments }, (_, s) => segmentIds(config, tokens, batch, length, s));
-  // Forward: the state entering every segment, nothing else.
+  const ids = Array.from({ length: segments }, (_, s) => segmentIds(config, tokens, batch, length, s, start?.previous));
+  // Forward: the state entering every segment (and with `carry` the one after the last), nothing else.
   const states: (ModelState | undefined)[] = [undefined];
   try {
     tf.tidy(() => {
-      let state = initialState(config, w, batch);
-      for (let s = 0; s < segments - 1; s++) {
+      let state = start?.state ?? initialState(config, w, batch);
+      for (let s = 0; s < (carry ? segments : segments - 1); s++) {
         state = forwardSegment(config, w, state, tf.tensor1d((ids[s] as { inputs: Int32Array }).inputs, 'int32'), true).state as ModelState;
         stateTensors(state).forEach((t) => tf.keep(t));
         states.push(state);
@@ -151,7 +205,7 @@ export function lossAndGradients(config: ResolvedTitansModelConfig, w: ModelWeig
       const grads = tf.tidy(() => {
         const r = gradientsOf(() => {
           const { inputs, targets } = ids[s] as { inputs: Int32Array; targets: Int32Array };
-          const out = forwardSegment(config, w, incoming ?? initialState(config, w, batch), tf.tensor1d(inputs, 'int32'), s < segments - 1);
+          const out = forwardSegment(config, w, incoming ?? start?.state ?? initialState(config, w, batch), tf.tensor1d(inputs, 'int32'), s < segments - 1);
           segmentLoss = tf.keep(tf.div(crossEntropySum(out.logits, targets), batch * length) as Scalar);
           let objective: Scalar = segmentLoss;
           if (g && out.state) {
@@ -182,7 +236,8 @@ export function lossAndGradients(config: ResolvedTitansModelConfig, w: ModelWeig
     tf.dispose(upstream?.filter((t): t is Tensor => t !== null) ?? []);
     const named: Record<string, Tensor> = {};
     names.forEach((n, i) => (named[n] = acc[i] ?? tf.zerosLike(params[i] as Tensor)));
-    return { loss, grads: named };
+    const final = carry ? states.pop() : undefined;
+    return { loss, grads: named, ...(final === undefined ? {} : { state: final }) };
   } finally {
     for (const st of states) if (st) tf.dispose(stateTensors(st).filter((t) => !t.isDisposed));
   }

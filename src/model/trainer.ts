@@ -8,7 +8,9 @@ import type { AdamWState } from './adamw.js';
 import { sampleBatch } from './batch-sampler.js';
 import { clipByGlobalNorm } from './clip-by-global-norm.js';
 import { learningRate } from './lr-schedule.js';
+import { disposeState } from './model-state.js';
 import { lossAndGradients } from './sequence-loss.js';
+import type { StreamStart } from './sequence-loss.js';
 import type { TitansModel } from './titans-model.js';
 
 /** Options of a {@link Trainer}. */
@@ -37,6 +39,15 @@ export interface TrainerOptions {
   readonly seed?: number | string;
   /** Recompute segments in the backward pass instead of keeping their activations (default false). */
   readonly recompute?: boolean;
+  /**
+   * Consecutive windows of `seqLen` tokens read from each of the `batch` streams before they
+   * restart at new random places (default 1: every sequence starts a fresh stream). Above 1, the
+   * state at the end of a step (memories, momentum, attention caches) is where the next step's
+   * sequences start — carried, but detached (truncated backpropagation through time) — so the
+   * model learns to read streams `streamWindows × seqLen` tokens long, not only short ones from a
+   * fresh memory. The carried state is not part of {@link TrainerState}: a resumed run starts new streams.
+   */
+  readonly streamWindows?: number;
 }
 
 /** {@link TrainerOptions} with defaults filled in. */
@@ -88,7 +99,17 @@ function resolve(options: TrainerOptions, segment: number): ResolvedTrainerOptio
     beta2: num(options.beta2 ?? 0.95, 'beta2', 0, 1),
     seed: options.seed ?? 0,
     recompute: options.recompute ?? false,
+    streamWindows: int(options.streamWindows ?? 1, 'streamWindows', 1),
   };
+}
+
+/** The streams a stateful trainer is reading: where each started, how far it got, its state. */
+interface OpenStreams {
+  readonly starts: readonly number[];
+  /** Windows read so far. */
+  window: number;
+  /** The state after the last window and the last token each stream read (none before the first window). */
+  start: StreamStart | undefined;
 }
 
 /**
@@ -110,6 +131,7 @@ export class Trainer {
   readonly options: ResolvedTrainerOptions;
   private readonly optimizer: AdamW;
   private rng: SeededRandom;
+  private streams: OpenStreams | undefined;
 
   /**
    * @param model - The model to train (its weights are updated in place).
@@ -123,7 +145,8 @@ export class Trainer {
     options: TrainerOptions,
   ) {
     this.options = resolve(options, model.config.segment);
-    if (data.length < this.options.seqLen) throw new InputError('ERR_DATA', `training data has ${data.length} tokens, fewer than one sequence of ${this.options.seqLen}`);
+    const streamLength = this.options.seqLen * this.options.streamWindows;
+    if (data.length < streamLength) throw new InputError('ERR_DATA', `training data has ${data.length} tokens, fewer than one stream of ${streamLength} (seqLen × streamWindows)`);
     this.optimizer = new AdamW(model.weights, { beta1: this.options.beta1, beta2: this.options.beta2, weightDecay: this.options.weightDecay });
     this.rng = new SeededRandom(this.options.seed);
   }
@@ -144,9 +167,16 @@ export class Trainer {
    */
   async next(): Promise<TrainStep> {
     const o = this.options;
-    const tokens = sampleBatch(this.data, o.batch, o.seqLen, this.rng);
+    const stateful = o.streamWindows > 1;
+    const tokens = stateful ? this.nextWindows() : sampleBatch(this.data, o.batch, o.seqLen, this.rng);
     const lr = learningRate({ peak: o.lr, warmup: o.warmup, total: o.steps, minRatio: o.minLrRatio }, this.optimizer.step);
-    const { loss, grads } = lossAndGradients(this.model.config, this.model.tensors, tokens, o.batch, { recompute: o.recompute });
+    const start = this.streams?.start;
+    const { loss, grads, state } = lossAndGradients(this.model.config, this.model.tensors, tokens, o.batch, { recompute: o.recompute, carry: stateful, ...(start ? { start } : {}) });
+    if (this.streams && state) {
+      if (start) disposeState(start.state);
+      this.streams.start = { state, previous: Int32Array.from({ length: o.batch }, (_, b) => tokens[(b + 1) * o.seqLen - 1] as number) };
+      this.streams.window += 1;
+    }
     let clipped: { grads: Record<string, Tensor>; norm: Tensor } | undefined;
     try {
       clipped = clipByGlobalNorm(grads, o.clipNorm);
@@ -156,6 +186,25 @@ export class Trainer {
     } finally {
       tf.dispose([loss, ...Object.values(grads), ...(clipped ? [clipped.norm, ...Object.values(clipped.grads)] : [])]);
     }
+  }
+
+  /** The next window of every open stream, opening new streams when they are read to the end. */
+  private nextWindows(): Int32Array {
+    const { batch, seqLen, streamWindows } = this.options;
+    if (this.streams === undefined || this.streams.window === streamWindows) {
+      this.closeStreams();
+      const starts = Array.from({ length: batch }, () => this.rng.nextInt(this.data.length - seqLen * streamWindows + 1));
+      this.streams = { starts, window: 0, start: undefined };
+    }
+    const { starts, window } = this.streams;
+    const out = new Int32Array(batch * seqLen);
+    starts.forEach((s, b) => out.set(this.data.subarray(s + window * seqLen, s + (window + 1) * seqLen), b * seqLen));
+    return out;
+  }
+
+  private closeStreams(): void {
+    if (this.streams?.start) disposeState(this.streams.start.state);
+    this.streams = undefined;
   }
 
   /**
@@ -184,10 +233,12 @@ export class Trainer {
   importState(state: TrainerState): void {
     this.optimizer.importState(state.optimizer);
     this.rng = SeededRandom.fromState(state.rng);
+    this.closeStreams();
   }
 
-  /** Frees the optimizer state (not the model). */
+  /** Frees the optimizer state and the carried streams (not the model). */
   dispose(): void {
+    this.closeStreams();
     this.optimizer.dispose();
   }
 }

@@ -19,6 +19,7 @@ import {
 import { SnapshotError } from '../errors/snapshot-error.js';
 import { configFingerprint } from '../memory/config-fingerprint.js';
 import type { MemoryState, StateArray } from '../memory/memory-state.js';
+import type { TitansStreamConfig } from '../model/titans-stream-config.js';
 import type { MemorySnapshot, SnapshotCoverage } from './memory-snapshot.js';
 
 /** Identifies titans-stream snapshots in the Arrow schema metadata. */
@@ -193,6 +194,30 @@ function readTable(bytes: Uint8Array): DecodedTable {
   return { metadata, tensors };
 }
 
+/** Memory state version read and written per state kind. */
+const STATE_VERSIONS: Readonly<Record<MemoryState['kind'], number>> = { 'neural-memory': 1, 'token-memory': 1, 'titans-stream': 1 };
+
+/** What every `titans-stream` state has: a model configuration, a weights fingerprint, pending tokens. */
+function checkTitansStream(config: TitansStreamConfig, tensors: DecodedTable['tensors']): void {
+  const model = config.model as Partial<TitansStreamConfig['model']> | null;
+  if (typeof model !== 'object' || model === null || model.kind !== 'titans-model' || typeof model.arch !== 'string') {
+    throw corrupt(`titans-stream config.model is not a resolved Titans model configuration`);
+  }
+  if (typeof config.weights !== 'string' || !/^[0-9a-f]{16}$/.test(config.weights)) throw corrupt(`titans-stream config.weights is not a weights fingerprint: ${JSON.stringify(config.weights ?? null)}`);
+  const pending = tensors.find((t) => t.name === 'pending');
+  if (pending === undefined || pending.dtype !== 'int32' || pending.shape.length !== 1) throw corrupt('titans-stream state has no int32 [n] tensor "pending"');
+  const wrong = tensors.find((t) => t.name !== 'pending' && t.dtype !== 'float32');
+  if (wrong !== undefined) throw corrupt(`titans-stream tensor ${wrong.name} is ${wrong.dtype}, expected float32`);
+}
+
+/** The first thing that makes a snapshot unfit for a memory of `expected` config, in words, if it is the kind or the model. */
+function unfitReason(found: MemoryState['config'], expected: MemoryState['config']): string | undefined {
+  if (found.kind !== expected.kind) return `it holds a ${found.kind} state, this layer restores ${expected.kind} states`;
+  if (found.kind !== 'titans-stream' || expected.kind !== 'titans-stream') return undefined;
+  if (found.weights === expected.weights) return undefined;
+  return `it was taken with another model (${found.model.arch}, weights ${found.weights}); this model is ${expected.model.arch} with weights ${expected.weights}. Restore into the model that wrote it, or start without the snapshot`;
+}
+
 function numberMeta(metadata: ReadonlyMap<string, string>, key: string): number {
   const value = Number(metadata.get(key));
   if (!Number.isSafeInteger(value) || value < 0) throw corrupt(`metadata ${key} is not a count: ${JSON.stringify(metadata.get(key) ?? null)}`);
@@ -209,10 +234,15 @@ function jsonMeta<T>(metadata: ReadonlyMap<string, string>, key: string): T {
 
 function summarize(decoded: DecodedTable): SnapshotSummary {
   const { metadata } = decoded;
-  const stateVersion = metadata.get(META.stateVersion);
-  if (stateVersion !== '1') throw new SnapshotError('ERR_SNAPSHOT_VERSION', `memory state version ${stateVersion ?? '(none)'} is not supported (this build reads version 1)`);
   const kind = metadata.get(META.stateKind);
-  if (kind !== 'neural-memory' && kind !== 'token-memory') throw corrupt(`unknown state kind ${JSON.stringify(kind ?? null)}`);
+  if (kind !== 'neural-memory' && kind !== 'token-memory' && kind !== 'titans-stream') throw corrupt(`unknown state kind ${JSON.stringify(kind ?? null)}`);
+  const stateVersion = metadata.get(META.stateVersion);
+  if (stateVersion !== String(STATE_VERSIONS[kind])) {
+    throw new SnapshotError('ERR_SNAPSHOT_VERSION', `${kind} state version ${stateVersion ?? '(none)'} is not supported (this build reads version ${STATE_VERSIONS[kind]})`);
+  }
+  const config = jsonMeta<MemoryState['config']>(metadata, META.config);
+  if (typeof config !== 'object' || config === null || config.kind !== kind) throw corrupt(`metadata ${META.config} is not a ${kind} configuration`);
+  if (kind === 'titans-stream') checkTitansStream(config as TitansStreamConfig, decoded.tensors);
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -220,7 +250,7 @@ function summarize(decoded: DecodedTable): SnapshotSummary {
     createdAt: metadata.get(META.createdAt) ?? '',
     kind,
     fingerprint: metadata.get(META.fingerprint) ?? '',
-    config: jsonMeta<MemoryState['config']>(metadata, META.config),
+    config,
     tokensSeen: numberMeta(metadata, META.tokensSeen),
     chunksApplied: numberMeta(metadata, META.chunksApplied),
     covers: jsonMeta<SnapshotCoverage | null>(metadata, META.covers),
@@ -293,6 +323,8 @@ export function decodeSnapshot(bytes: Uint8Array, expect?: SnapshotExpectation):
   });
   if (configFingerprint(summary.config) !== summary.fingerprint) throw corrupt('config does not match its fingerprint');
   if (expect !== undefined) {
+    const unfit = unfitReason(summary.config, expect.config);
+    if (unfit !== undefined) throw new SnapshotError('ERR_SNAPSHOT_CONFIG', `snapshot of key ${JSON.stringify(summary.key)} does not fit: ${unfit}`, { mismatches: configMismatches(summary.config, expect.config) });
     const mismatches = configMismatches(summary.config, expect.config);
     if (expect.key !== undefined && expect.key !== summary.key) mismatches.unshift(`key: snapshot has ${JSON.stringify(summary.key)}, expected ${JSON.stringify(expect.key)}`);
     if (mismatches.length > 0) {

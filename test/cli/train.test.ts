@@ -125,4 +125,19 @@ describe('titans-stream train', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/nope\.txt/);
   });
+
+  it('--stream-windows trains on consecutive windows with the state carried, and saves the option for --resume', async () => {
+    const out = join(dir, 'stateful');
+    const r = await cli(['--data', `text:${text}`, '--arch', 'lmm', ...tiny, '--stream-windows', '3', '--steps', '4', '--log-every', '1', '--eval-every', '100', '--out', out]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect((r.lines[0] as { options: { streamWindows: number } }).options.streamWindows).toBe(3);
+    expect(r.lines.filter((l) => l['type'] === 'step').every((l) => Number.isFinite(l['loss']))).toBe(true);
+    const loaded = await loadCheckpoint({ location: out, read: async (n) => readFile(join(out, n)).catch(() => undefined), write: async () => undefined });
+    expect(loaded.trainer?.options.streamWindows).toBe(3);
+    loaded.model.dispose();
+    const conflict = await cli(['--data', `text:${text}`, '--out', out, '--resume', '--stream-windows', '2']);
+    expect(conflict.code).toBe(2);
+    expect(conflict.err).toMatch(/drop --stream-windows/);
+  });
 });

@@ -15,7 +15,7 @@ describe('operators/ public surface', () => {
 
   it('exports the bridges, the adapter, the gate and the RxJS Titans operators (snapshots come from the neuralMemory option)', () => {
     expect(Object.keys(operators).sort()).toEqual(
-      ['DEFAULT_BRIDGE_CAPACITY', 'chunkTokens', 'createBackpressure', 'fromAsyncIterable', 'fromAsyncOperator', 'neuralMemory', 'surpriseAlerts', 'toAsyncIterable', 'tokenize'].sort(),
+      ['DEFAULT_BRIDGE_CAPACITY', 'chunkTokens', 'createBackpressure', 'fromAsyncIterable', 'fromAsyncOperator', 'neuralMemory', 'surpriseAlerts', 'titans', 'toAsyncIterable', 'tokenize'].sort(),
     );
   });
 });

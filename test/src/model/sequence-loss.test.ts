@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TitansModel, lossAndGradients, sequenceLoss } from '../../../src/model/index.js';
+import { TitansModel, disposeState, lossAndGradients, sequenceLoss, stateTensors } from '../../../src/model/index.js';
 import type { Arch } from '../../../src/model/index.js';
 import { SeededRandom } from '../../../src/random/index.js';
 import { initBackend, tf } from '../../../src/tensor/index.js';
@@ -65,6 +65,30 @@ describe('outer-loop gradients', () => {
       expect(diff, name).toBeLessThan(1e-6);
     }
     tf.dispose([full.loss, re.loss, ...Object.values(full.grads), ...Object.values(re.grads)]);
+  });
+
+  it.each(['mag', 'mac', 'lmm'] as const)('%s: continuing carried streams window by window gives the loss of the whole sequences; recomputation agrees', (arch) => {
+    const model = randomModel(tinyConfig(arch), new SeededRandom(3));
+    models.push(model);
+    const before = tf.memory().numTensors;
+    const tokens = Int32Array.from({ length: 2 * 16 }, (_, i) => (i * 7 + 3) % 11);
+    const half = (from: number) => Int32Array.from({ length: 16 }, (_, i) => tokens[Math.floor(i / 8) * 16 + from + (i % 8)] as number);
+    const whole = tf.tidy(() => sequenceLoss(model.config, model.tensors, tokens, 2).dataSync()[0] as number);
+    for (const recompute of [false, true]) {
+      const first = lossAndGradients(model.config, model.tensors, half(0), 2, { carry: true, recompute });
+      if (!first.state) throw new Error('no carried state');
+      expect(first.state.position).toBe(8);
+      const previous = Int32Array.of(tokens[7] as number, tokens[23] as number);
+      const second = lossAndGradients(model.config, model.tensors, half(8), 2, { start: { state: first.state, previous }, carry: true, recompute });
+      const mean = ((first.loss.dataSync()[0] as number) + (second.loss.dataSync()[0] as number)) / 2;
+      expect(mean).toBeCloseTo(whole, 5);
+      expect(stateTensors(first.state).every((t) => !t.isDisposed)).toBe(true); // the caller's state is left alone
+      tf.dispose([first.loss, second.loss, ...Object.values(first.grads), ...Object.values(second.grads)]);
+      disposeState(first.state);
+      if (second.state) disposeState(second.state);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    expect(() => lossAndGradients(model.config, model.tensors, half(0), 2, { start: { state: { batch: 1, position: 0, cached: 0, layers: [] }, previous: Int32Array.of(1) } })).toThrow(/2 sequences/);
   });
 
   it('rejects a length that is not a multiple of the segment, and tokens outside the vocabulary', () => {

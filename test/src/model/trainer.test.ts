@@ -81,6 +81,44 @@ describe('Trainer', () => {
     expect(trained.bits, `untrained ${untrained.bits}, trained ${trained.bits}`).toBeLessThan(untrained.bits - 1.5);
   });
 
+  it('streamWindows: reads consecutive windows of each stream with the state carried; reproducible, numTensors flat, resume starts new streams', async () => {
+    const run = async (resumeAt?: number) => {
+      const model = TitansModel.create(config);
+      models.push(model);
+      const opts = { steps: 12, batch: 2, seqLen: 16, lr: 1e-2, warmup: 2, seed: 5, streamWindows: 3 };
+      const base = tf.memory().numTensors;
+      let trainer = new Trainer(model, data, opts);
+      const losses: number[] = [];
+      const counts: number[] = [];
+      while (trainer.step < 5) {
+        if (trainer.step === resumeAt) {
+          const state = await trainer.exportState();
+          trainer.dispose();
+          trainer = new Trainer(model, data, state.options);
+          trainer.importState(state);
+        }
+        losses.push((await trainer.next()).loss);
+        counts.push(tf.memory().numTensors);
+      }
+      trainer.dispose();
+      expect(tf.memory().numTensors).toBe(base);
+      return { losses, counts };
+    };
+    const a = await run();
+    const b = await run();
+    expect(b.losses).toEqual(a.losses);
+    // Streams open at steps 1 and 4 and carry a state in between: the count repeats with the window.
+    expect(a.counts[3]).toBe(a.counts[0]);
+    expect(a.counts[4]).toBe(a.counts[1]);
+    const resumed = await run(4);
+    expect(resumed.losses.slice(0, 4)).toEqual(a.losses.slice(0, 4));
+    expect(resumed.losses[4]).not.toBe(a.losses[4]); // a resumed run starts new streams
+    const stateless = new Trainer(models[models.length - 1] as TitansModel, data, { steps: 12, batch: 2, seqLen: 16, seed: 5 });
+    expect(stateless.options.streamWindows).toBe(1);
+    stateless.dispose();
+    expect(() => new Trainer(models[0] as TitansModel, data.subarray(0, 40), { steps: 1, seqLen: 16, streamWindows: 3 })).toThrow(/fewer than one stream of 48/);
+  });
+
   it('rejects a sequence length that is not a multiple of the segment', () => {
     const model = TitansModel.create(config);
     models.push(model);

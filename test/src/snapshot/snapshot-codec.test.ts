@@ -1,6 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnapshotError } from '../../../src/errors/index.js';
-import { TokenMemory } from '../../../src/memory/index.js';
+import { configFingerprint, resolveTokenMemoryConfig, TokenMemory, type MemoryState } from '../../../src/memory/index.js';
+import { TitansModel, titansStreamConfig } from '../../../src/model/index.js';
+import { TitansMemory } from '../../../src/pipeline/index.js';
 import { decodeSnapshot, encodeSnapshot, inspectSnapshot, type MemorySnapshot } from '../../../src/snapshot/index.js';
 import { initBackend } from '../../../src/tensor/index.js';
 
@@ -101,5 +103,80 @@ describe('snapshot codec', () => {
       expect(error.mismatches).toEqual(['config.chunkSize: snapshot has 8, memory has 16', 'config.seed: snapshot has 7, memory has 8']);
     }
     expect(() => decodeSnapshot(bytes, { config: snapshot.state.config, key: 'other' })).toThrow(/key: snapshot has "s", expected "other"/);
+  });
+});
+
+describe('snapshot codec: titans-stream states', () => {
+  let model: TitansModel;
+  let snapshot: MemorySnapshot;
+  const tokens = Int32Array.from({ length: 29 }, (_, i) => (i * 37) % 256);
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm' });
+    model = TitansModel.create({ arch: 'mag', dim: 16, layers: 1, heads: 2, segment: 8, window: 12, persistent: 2, seed: 1 });
+    const memory = new TitansMemory(model, titansStreamConfig(model));
+    try {
+      await memory.process(tokens);
+      snapshot = { key: 's', state: await memory.exportState(), covers, createdAt: '2026-11-29T00:00:00.000Z' };
+    } finally {
+      memory.dispose();
+    }
+  });
+  afterAll(() => model.dispose());
+
+  /** Re-encodes the snapshot with a changed state (the checksums then match the change). */
+  const withState = (change: (state: MemoryState) => MemoryState): Uint8Array => {
+    const state = change(snapshot.state);
+    return encodeSnapshot({ ...snapshot, state: { ...state, fingerprint: configFingerprint(state.config) } });
+  };
+
+  it('round-trips and continues exactly like the original stream', async () => {
+    const back = decodeSnapshot(encodeSnapshot(snapshot), { config: titansStreamConfig(model), key: 's' });
+    expect(back.state.kind).toBe('titans-stream');
+    expect(back.state.chunksApplied).toBe(Math.floor((tokens.length + 1) / 8));
+    back.state.arrays.forEach((a, i) => expect(Array.from(a.data)).toEqual(Array.from(snapshot.state.arrays[i]?.data ?? [])));
+    expect(inspectSnapshot(encodeSnapshot(snapshot)).kind).toBe('titans-stream');
+    const next = Int32Array.from([5, 6, 7, 8, 9, 10, 11]);
+    const original = model.stream();
+    const restored = new TitansMemory(model, titansStreamConfig(model));
+    try {
+      await original.process(tokens);
+      restored.importState(back.state);
+      expect(restored.tokensSeen).toBe(tokens.length);
+      expect(Array.from((await restored.process(next)).loss ?? [])).toEqual(Array.from((await original.process(next)).nll));
+    } finally {
+      original.dispose();
+      restored.dispose();
+    }
+  });
+
+  it('refuses an unknown state version, a malformed model configuration or weights fingerprint, and missing pending tokens', () => {
+    expect(() => decodeSnapshot(withState((s) => ({ ...s, version: 2 as unknown as 1 })))).toThrow(/titans-stream state version 2 is not supported/);
+    const noModel = withState((s) => ({ ...s, config: { ...(s.config as ReturnType<typeof titansStreamConfig>), model: { arch: 'mag' } as never } }));
+    expect(() => decodeSnapshot(noModel)).toThrow(/config.model is not a resolved Titans model configuration/);
+    const badWeights = withState((s) => ({ ...s, config: { ...(s.config as ReturnType<typeof titansStreamConfig>), weights: 'nope' } }));
+    expect(() => decodeSnapshot(badWeights)).toThrow(/config.weights is not a weights fingerprint/);
+    const noPending = withState((s) => ({ ...s, arrays: s.arrays.filter((a) => a.name !== 'pending') }));
+    expect(() => decodeSnapshot(noPending)).toThrow(SnapshotError);
+    expect(() => decodeSnapshot(noPending)).toThrow(/no int32 \[n\] tensor "pending"/);
+  });
+
+  it('refuses to restore into another model or another kind of memory, saying which', () => {
+    const other = TitansModel.create({ ...model.config, seed: 2 });
+    try {
+      const error = (() => {
+        try {
+          decodeSnapshot(encodeSnapshot(snapshot), { config: titansStreamConfig(other) });
+        } catch (e) {
+          return e as SnapshotError;
+        }
+        throw new Error('no error');
+      })();
+      expect(error.code).toBe('ERR_SNAPSHOT_CONFIG');
+      expect(error.message).toMatch(/taken with another model/);
+      expect(error.mismatches).toContain('config.model.seed: snapshot has 1, memory has 2');
+    } finally {
+      other.dispose();
+    }
+    expect(() => decodeSnapshot(encodeSnapshot(snapshot), { config: resolveTokenMemoryConfig(config) })).toThrow(/holds a titans-stream state, this layer restores token-memory states/);
   });
 });
