@@ -43,14 +43,14 @@ const quick = values.quick;
 /** Every knob of the run; the quick settings only check that everything runs. */
 const SETTINGS = {
   size: { dim: 32, layers: 2, heads: 2, segment: 32, window: 64, persistent: 4, seed: 0 },
-  lm: quick ? { steps: 3, batch: 2, seqLen: 64, lr: 3e-3, seed: 0 } : { steps: 20, batch: 4, seqLen: 128, lr: 3e-3, seed: 0 },
+  lm: quick ? { steps: 3, batch: 2, seqLen: 64, lr: 3e-3, seed: 0 } : { steps: 50, batch: 4, seqLen: 128, lr: 5e-3, seed: 0 },
   heldOutBytes: quick ? 1024 : 4096,
   needle: quick
     ? { distances: [0, 256], trials: 1, lead: 64, wrong: 9, models: ['mac', 'swa', 'default'], hays: ['noise', 'brown'] }
     : { distances: [0, 1024, 4096, 16_384], trials: 1, lead: 64, wrong: 9, models: ['mac', 'swa', 'lmm', 'default'], hays: ['noise', 'brown'] },
   recall: quick
     ? { train: { steps: 3, batch: 2, seqLen: 64, lr: 3e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16], examples: 4 }
-    : { train: { steps: 20, batch: 2, seqLen: 128, lr: 3e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16, 32], examples: 8 },
+    : { train: { steps: 30, batch: 2, seqLen: 128, lr: 5e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16, 32], examples: 8 },
   anomaly: quick ? { count: 40, spamFraction: 0.2, maxBytes: 300, seed: 0 } : { count: 150, spamFraction: 0.2, maxBytes: 400, seed: 0 },
 };
 /** Variants that also run the recall test (the ablations only get bits per byte). */
@@ -79,6 +79,8 @@ function unigramBits(train: Int32Array, test: Int32Array): number {
 
 const variants = evaluationVariants(SETTINGS.size as Omit<TitansModelConfig, 'arch'>);
 const rows: VariantRow[] = [];
+/** The Brown-trained MAC of the comparison, kept for the anomaly test. */
+let suiteMac: TitansModel | undefined;
 const needleRows: NeedleRow[] = [];
 const recallRows: RecallRow[] = [];
 
@@ -121,7 +123,8 @@ for (const v of variants) {
     rows.push({ name: v.name, arch: v.config.arch, parameters: trained.parameters, trainTokens: trained.tokens, trainSeconds: trained.seconds, finalLoss: trained.finalLoss, heldOutBits: e.bits, config: v.config });
     if (SETTINGS.needle.models.includes(v.name)) await needle(v.name, trained.model);
   } finally {
-    trained.model.dispose();
+    if (v.name === 'mac') suiteMac = trained.model;
+    else trained.model.dispose();
   }
 }
 
@@ -182,6 +185,11 @@ for (const [scorer, scores] of [
   anomaly.push({ scorer, auc: rocAuc(scores, labels), seconds: memorySeconds });
   log(`  ${scorer}: ROC-AUC ${(anomaly.at(-1)?.auc ?? 0).toFixed(3)}`);
 }
+if (suiteMac) {
+  const model = suiteMac;
+  await timed(`MAC of the comparison above (dim ${SETTINGS.size.dim}, Brown-trained ${SETTINGS.lm.steps} steps), nll bits/byte`, () => modelSurprise(model, messages));
+  model.dispose();
+}
 // --- 4. The shipped default model: held-out bits per byte and the needle test.
 let defaultModel: TitansModel | undefined;
 let defaultInfo: EvalReport['defaultModel'];
@@ -197,7 +205,7 @@ if (existsSync(join(values.model, 'config.json'))) {
 
 if (defaultModel) {
   const model = defaultModel;
-  await timed(`default model (${model.config.arch}, Brown-trained), nll bits/byte`, () => modelSurprise(model, messages, (i) => void (i % 100 === 99 && log(`  default model: ${i + 1} messages`))));
+  await timed(`shipped default model (${model.config.arch}, ${model.parameterCount} parameters, Brown-trained), nll bits/byte`, () => modelSurprise(model, messages, (i) => void (i % 100 === 99 && log(`  default model: ${i + 1} messages`))));
   model.dispose();
 }
 
