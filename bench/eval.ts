@@ -4,7 +4,9 @@
  * training budget, plus spam-vs-ham anomaly detection by surprise.
  *
  *   npx tsx bench/eval.ts [--quick] [--model models/default] [--out bench/results] [--doc docs/evaluation.md]
+ *   npx tsx bench/eval.ts --render bench/results/eval-full.json [--doc docs/evaluation.md]
  *
+ * `--render` only rewrites the Markdown section from a JSON file of an earlier run.
  * Writes `<out>/eval-<full|quick>.json` and (full runs, or when --doc is given) the Markdown
  * report. Progress goes to stderr. Protocols: bench/eval/*.ts and docs/evaluation.md.
  */
@@ -35,10 +37,24 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'models/default' },
     out: { type: 'string', default: 'bench/results' },
     doc: { type: 'string' },
+    render: { type: 'string' },
   },
   strict: true,
 });
 const quick = values.quick;
+
+/** Writes the generated section of the Markdown report into `doc`, keeping the text around it. */
+async function writeDoc(doc: string, report: EvalReport): Promise<void> {
+  const existing = existsSync(doc) ? await readFile(doc, 'utf8') : undefined;
+  await writeFile(doc, spliceReport(existing, renderReport(report)));
+}
+
+if (values.render !== undefined) {
+  const doc = values.doc ?? 'docs/evaluation.md';
+  await writeDoc(doc, JSON.parse(await readFile(values.render, 'utf8')) as EvalReport);
+  process.stderr.write(`wrote ${doc} from ${values.render}\n`);
+  process.exit(0);
+}
 
 /** Every knob of the run; the quick settings only check that everything runs. */
 const SETTINGS = {
@@ -229,8 +245,7 @@ await writeFile(jsonFile, JSON.stringify(report, null, 2) + '\n');
 log(`wrote ${jsonFile}`);
 const doc = values.doc ?? (quick ? undefined : 'docs/evaluation.md');
 if (doc !== undefined) {
-  const existing = existsSync(doc) ? await readFile(doc, 'utf8') : undefined;
-  await writeFile(doc, spliceReport(existing, renderReport(report)));
+  await writeDoc(doc, report);
   log(`wrote ${doc}`);
 }
 log(`done in ${seconds().toFixed(0)} s`);

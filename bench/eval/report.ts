@@ -92,8 +92,9 @@ export function renderReport(r: EvalReport): string {
     lines.push(`| MAC (deep memory, momentum, forgetting) | ${f(mac.heldOutBits)} | — |`);
     for (const a of ablations) lines.push(`| ${a.name} | ${f(a.heldOutBits)} | ${a.heldOutBits >= mac.heldOutBits ? '+' : ''}${f(a.heldOutBits - mac.heldOutBits)} |`);
     const recallOf = (name: string) => r.recall.filter((x) => x.model === name);
-    if (recallOf('mac').length > 0) {
-      lines.push('', `Associative recall of the ablations: ${['mac', ...ablations.map((a) => a.name)].map((n) => `${n} ${recallOf(n).map((x) => `${x.pairs} pairs ${pct(x.accuracy)}`).join(', ')}`).join('; ')}.`);
+    const withRecall = ['mac', ...ablations.map((a) => a.name)].filter((n) => recallOf(n).length > 0);
+    if (withRecall.length > 1) {
+      lines.push('', `Associative recall (below): ${withRecall.map((n) => `${n} ${recallOf(n).map((x) => `${x.pairs} pairs ${pct(x.accuracy)}`).join(', ')}`).join('; ')}.`);
     }
     lines.push('');
   }
