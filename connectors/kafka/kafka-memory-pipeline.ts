@@ -259,8 +259,6 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
         })
       : undefined;
   const store: SnapshotStore = options.store ?? (ownStore as KafkaSnapshotStore);
-  // Only set in the exactly-once mode, which has no other store.
-  const kafkaStore = ownStore as KafkaSnapshotStore;
   const sink =
     options.output === undefined || exactlyOnce
       ? undefined
@@ -304,7 +302,7 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
     const a = await connectedAdmin();
     const committed = (await retryRetriable(() => a.fetchOffsets(groupId, [tp.topic]), retry)).find((o) => o.partition === tp.partition)?.offset ?? null;
     if (committed === null) return { snapshot: undefined, start: undefined };
-    warn(`no snapshot of ${key} on ${kafkaStore.topic}, but its offset ${committed} is committed: an empty memory starts there`);
+    warn(`no snapshot of ${key} on ${ownStore?.topic ?? 'the snapshot topic'}, but its offset ${committed} is committed: an empty memory starts there`);
     return { snapshot: undefined, start: committed };
   };
 
@@ -338,8 +336,9 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
         stream.signal.throwIfAborted();
         const tx = exact.get(id);
         const offset = resumeOffset(snapshot.covers);
-        if (tx !== undefined && offset !== undefined) {
-          await tx.transaction.commit(offset, (transaction) => kafkaStore.save(snapshot, transaction));
+        // Exactly-once runs only on the pipeline's own Kafka store (checked above).
+        if (tx !== undefined && offset !== undefined && ownStore !== undefined) {
+          await tx.transaction.commit(offset, (transaction) => ownStore.save(snapshot, transaction));
           counts.transactionalCommits += 1;
         } else {
           await store.save(snapshot);

@@ -114,8 +114,19 @@ export class KafkaJsProducer implements KafkaProducer {
     return this.#transactionalId === undefined ? 'producer' : `producer(transactionalId=${this.#transactionalId})`;
   }
 
-  connect(): Promise<void> {
-    return kafkaJsCall(`${this.#describe}.connect`, () => this.#producer.connect());
+  /**
+   * Connects. A transactional producer also claims its transactional id here (kafkajs would only
+   * do so at the first transaction): that fences any older producer with the same id and
+   * settles its open transaction, so once `connect` resolves, what it committed is final.
+   */
+  async connect(): Promise<void> {
+    await kafkaJsCall(`${this.#describe}.connect`, () => this.#producer.connect());
+    if (this.#transactionalId === undefined) return;
+    // An empty transaction: beginning it runs InitProducerId with the transactional id; aborting it sends nothing.
+    await kafkaJsCall(`${this.#describe}.connect(fence)`, async () => {
+      const claim = await this.#producer.transaction();
+      await claim.abort();
+    });
   }
 
   send(batch: readonly KafkaTopicMessages[]): Promise<KafkaSendResult[]> {

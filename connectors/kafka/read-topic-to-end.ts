@@ -55,6 +55,8 @@ export async function readTopicToEnd(
   // Settled early (a crash or an abort before anyone waits): not an unhandled rejection.
   finished.catch(() => undefined);
   const stop = new AbortController();
+  /** How far each partition was read, for the error when the end is not reached. */
+  const reached = new Map<number, string>();
   const onAbort = (): void => finish(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -68,6 +70,7 @@ export async function readTopicToEnd(
       eachBatch: async (batch) => {
         const end = pending.get(batch.partition);
         if (end === undefined) return;
+        reached.set(batch.partition, batch.nextOffset);
         for (const record of batch.records) if (BigInt(record.offset) < end) onRecord(record);
         if (BigInt(batch.nextOffset) >= end) {
           pending.delete(batch.partition);
@@ -76,7 +79,7 @@ export async function readTopicToEnd(
       },
     });
     const timedOut = delay(timeoutMs, stop.signal).then(() => {
-      throw new KafkaConnectorError('ERR_KAFKA_CONNECTION', `readTopicToEnd(${topic})`, `did not reach the end within ${timeoutMs} ms (partitions left: ${[...pending.keys()].join(', ')})`, {
+      throw new KafkaConnectorError('ERR_KAFKA_CONNECTION', `readTopicToEnd(${topic})`, `did not reach the end within ${timeoutMs} ms (${[...pending].map(([p, end]) => `partition ${p} read to ${reached.get(p) ?? 'nothing'} of ${end}`).join(', ')})`, {
         retriable: true,
       });
     });

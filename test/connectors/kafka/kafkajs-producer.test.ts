@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { KafkaProducer } from '../../../connectors/kafka/index.js';
-import { createKafkaJsClient } from '../../../connectors/kafka/index.js';
+import { createKafkaJsClient, isFenced } from '../../../connectors/kafka/index.js';
 import { ConfigError } from '../../../src/errors/index.js';
 import { uniqueName, useKafka, waitUntil } from '../../support/kafka-env.js';
 
@@ -108,6 +108,23 @@ describe('KafkaJsProducer on the real broker', () => {
     await later.commit();
     await waitUntil('the later transaction', async () => (await offsetOf(otherGroup)) === '1');
     expect(await offsetOf(groupId)).toBe('5');
+  });
+
+  it('connecting a producer with the same transactional id fences the older one and aborts its open transaction at once', async () => {
+    const admin = await kafka.admin();
+    const topic = uniqueName('fence');
+    await admin.createTopics([{ topic, numPartitions: 1 }]);
+    const id = uniqueName('fenced-id');
+    const older = await connected(kafka.client().producer({ transactionalId: id }));
+    const open = await older.transaction();
+    await open.send([{ topic, messages: [{ value: 'from the older producer', partition: 0 }] }]);
+    // No transaction of its own yet: connecting alone must fence and settle the older one's.
+    await connected(kafka.client().producer({ transactionalId: id }));
+    await expect(open.commit()).rejects.toSatisfy(isFenced);
+    const plain = await connected(kafka.client().producer());
+    await plain.send([{ topic, messages: [{ value: 'after', partition: 0 }] }]);
+    // The aborted transaction does not hold read_committed readers back (no wait for its timeout).
+    expect(await readUntil(topic, 'after', false)).toEqual(['after']);
   });
 
   it('opens no transaction without a transactional id', async () => {
