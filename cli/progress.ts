@@ -52,3 +52,16 @@ export function formatDuration(seconds: number): string {
   const s = Math.round(seconds - m * 60);
   return `${m}m${String(s).padStart(2, '0')}s`;
 }
+
+/**
+ * `, 42.0%, ETA 1m05s` for a progress line: the share of the input done and the time left at the
+ * rate so far; empty until some progress was made.
+ *
+ * @param done - share done, 0–1.
+ * @param seconds - time spent so far.
+ * @param doneAtStart - share already done when the clock started (a resumed run).
+ */
+export function formatEta(done: number, seconds: number, doneAtStart = 0): string {
+  if (!(done > doneAtStart)) return '';
+  return `, ${(100 * done).toFixed(1)}%, ETA ${formatDuration(((1 - done) * seconds) / (done - doneAtStart))}`;
+}

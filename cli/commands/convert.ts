@@ -7,7 +7,7 @@ import { InputError } from '../../src/errors/index.js';
 import type { SourceRecord } from '../../src/records/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { choiceOption, intOption } from '../options.js';
-import { formatDuration, formatRate, ProgressLine } from '../progress.js';
+import { formatDuration, formatEta, formatRate, ProgressLine } from '../progress.js';
 import { parseEndpoint } from '../source-spec.js';
 import { UsageError } from '../usage-error.js';
 
@@ -69,7 +69,7 @@ async function* withProgress(records: AsyncIterable<SourceRecord>, progress: Pro
     if ((count & 1023) === 0) {
       const seconds = (performance.now() - started) / 1000;
       const bytes = record.position.kind === 'text' ? record.position.byteOffset : 0;
-      const eta = totalBytes === undefined || bytes === 0 ? '' : `, ${((100 * bytes) / totalBytes).toFixed(1)}%, ETA ${formatDuration(((totalBytes - bytes) * seconds) / bytes)}`;
+      const eta = totalBytes === undefined || totalBytes === 0 ? '' : formatEta(bytes / totalBytes, seconds);
       progress.update(`${count} records, ${(bytes / 1e6 / seconds).toFixed(1)} MB/s, ${formatDuration(seconds)}${eta}`);
     }
     yield record;

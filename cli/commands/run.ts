@@ -3,19 +3,19 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createArrowSink, type ArrowSink } from '../../connectors/arrow/index.js';
 import { DirectoryMemoryStore } from '../../connectors/fs/index.js';
-import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
 import { chunkTokens, tokenize } from '../../src/pipeline/index.js';
 import { formatPosition, type SourcePosition, type SourceRecord } from '../../src/records/index.js';
 import { sampleLogLines } from '../../src/sample/index.js';
 import type { MemorySnapshot } from '../../src/snapshot/index.js';
 import { pipe } from '../../src/stream/index.js';
 import { BACKEND_NAMES, initBackend, type BackendChoice } from '../../src/tensor/index.js';
-import { BYTE_RECORD_SEPARATOR, BYTE_VOCAB_SIZE, ByteTokenizer } from '../../src/tokenize/index.js';
-import { MemoryWorkers, neuralMemoryPool } from '../../src/workers/index.js';
+import { BYTE_RECORD_SEPARATOR, ByteTokenizer } from '../../src/tokenize/index.js';
+import { MemoryWorkers } from '../../src/workers/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { layerTensors, METRICS_OPTIONS, METRICS_USAGE, startMetrics, type CliMetrics } from '../metrics-endpoint.js';
-import { choiceOption, intOption, numberOption } from '../options.js';
-import { formatDuration, formatRate, ProgressLine } from '../progress.js';
+import { MEMORY_OPTIONS, memoryConfigOf } from '../memory-flags.js';
+import { choiceOption, intOption } from '../options.js';
+import { formatDuration, formatEta, formatRate, ProgressLine } from '../progress.js';
 import { DEFAULT_SAMPLE_RECORDS, openSource, sourceKey, SOURCE_KINDS } from '../run/open-source.js';
 import { RECORD_OUTPUT_COLUMNS, recordOutputRow } from '../run/record-output.js';
 import { KAFKA_RUN_OPTIONS, KAFKA_RUN_USAGE, kafkaRunFlags, type KafkaRunFlags } from '../run/kafka-flags.js';
@@ -88,11 +88,7 @@ function parseRunArgs(args: string[]) {
       sink: { type: 'string' },
       'snapshot-dir': { type: 'string' },
       'snapshot-every': { type: 'string' },
-      dim: { type: 'string' },
-      depth: { type: 'string' },
-      'chunk-size': { type: 'string' },
-      lr: { type: 'string' },
-      'memory-seed': { type: 'string' },
+      ...MEMORY_OPTIONS,
       model: { type: 'string' },
       top: { type: 'string' },
       backend: { type: 'string' },
@@ -124,19 +120,11 @@ export const runCommand: Command = {
       if (values.model === '') throw new UsageError('--model needs a checkpoint directory');
       if (values.workers !== undefined && values.workers !== '0') throw new UsageError('--workers: a trained model (--model) runs in the main thread; give --workers 0 or leave it out');
     }
-    const memoryConfig: TokenMemoryConfig = {
-      vocabSize: BYTE_VOCAB_SIZE,
-      dim: intOption('dim', values.dim, 64, 1, 4096),
-      depth: intOption('depth', values.depth, 2, 1, 8),
-      chunkSize: intOption('chunk-size', values['chunk-size'], 64, 1, 65_536),
-      learningRate: numberOption('lr', values.lr, 0.05, 0, 10),
-      seed: intOption('memory-seed', values['memory-seed'], 0, 0),
-    };
+    const memoryConfig = memoryConfigOf(values);
     const snapshotEvery = intOption('snapshot-every', values['snapshot-every'], 200);
     const topCount = intOption('top', values.top, 5, 0, 1000);
     const backendChoice = values.backend === undefined ? undefined : choiceOption<BackendChoice>('backend', values.backend, ['auto', ...BACKEND_NAMES], 'auto');
     const backend = await initBackend(backendChoice === undefined ? { env: context.env } : { backend: backendChoice, env: context.env });
-    resolveTokenMemoryConfig(memoryConfig); // bad memory flags fail before anything starts
     const kafkaTopicsOfSource = source.kind === 'kafka' ? kafkaTopics('source', source) : undefined;
     const kafkaFlags = source.kind === 'kafka' || sinkSpec?.kind === 'kafka' ? kafkaRunFlags(values, context.env, kafkaTopicsOfSource?.[0]) : undefined;
     const keyCount = intOption('keys', values.keys, 1, 1, 100_000);
@@ -144,8 +132,9 @@ export const runCommand: Command = {
     if (keyCount > 1 && values['snapshot-dir'] !== undefined) throw new UsageError('--keys > 1 cannot resume from --snapshot-dir (one memory per source only)');
     const workerCount = values.model !== undefined ? 0 : intOption('workers', values.workers, source.kind === 'kafka' ? availableParallelism() : Math.min(availableParallelism(), keyCount), 0, 256);
     const chunkSizeFlag = values['chunk-size'] === undefined ? undefined : intOption('chunk-size', values['chunk-size'], 64, 1, 65_536);
-    const runLayer = values.model === undefined ? memoryRunLayer(memoryConfig) : await modelRunLayer(values.model, chunkSizeFlag);
+    // Bad memory flags fail in the pool's constructor (before any thread starts) or in memoryRunLayer.
     const pool = workerCount === 0 ? undefined : new MemoryWorkers({ workers: workerCount, memory: memoryConfig, backend: backend.name });
+    const runLayer = values.model === undefined ? memoryRunLayer(memoryConfig, pool) : await modelRunLayer(values.model, chunkSizeFlag);
     try {
       const metrics = await startMetrics(values, layerTensors(pool), context.stderr);
       try {
@@ -162,7 +151,7 @@ export const runCommand: Command = {
             sink: sinkSpec,
             json: values.json,
             progress: values.progress,
-            pool,
+            workers: pool?.size ?? 0,
             metrics,
           });
         }
@@ -182,7 +171,7 @@ interface LocalRun {
   readonly source: EndpointSpec;
   readonly sinkSpec: EndpointSpec | undefined;
   readonly kafkaFlags: KafkaRunFlags | undefined;
-  /** The untrained memory or a trained model (on the pool's workers when there is a pool: the memory only). */
+  /** The untrained memory (on the pool's workers when there is a pool) or a trained model. */
   readonly runLayer: RunLayer;
   readonly backend: string;
   readonly snapshotEvery: number;
@@ -242,7 +231,7 @@ async function runLocal(context: CommandContext, values: RunValues, run: LocalRu
     records,
     tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: keyFunction(key, run.keyCount) }),
     chunkTokens(runLayer.chunkSize),
-    metrics.meter(pool === undefined ? runLayer.layer(layerOptions) : neuralMemoryPool({ ...layerOptions, pool })),
+    metrics.meter(runLayer.layer(layerOptions)),
   );
 
   const progress = new ProgressLine(context.stderr, values.progress);
@@ -273,7 +262,7 @@ async function runLocal(context: CommandContext, values: RunValues, run: LocalRu
       if (share !== undefined && last !== undefined) {
         const done = share(last.record.position);
         firstShare ??= done;
-        if (done > firstShare) eta = `, ${(100 * done).toFixed(1)}%, ETA ${formatDuration(((1 - done) * seconds) / (done - firstShare))}`;
+        eta = formatEta(done, seconds, firstShare);
       }
       progress.update(`${recordsScored} records, ${tokens} tokens, ${formatRate(tokens / seconds)} tokens, surprise ${recentLoss.toFixed(4)}, ${formatDuration(seconds)}${eta}`);
     }

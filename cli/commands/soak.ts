@@ -6,9 +6,10 @@ import type { SourceRecord } from '../../src/records/index.js';
 import { sampleLogRecords } from '../../src/sample/index.js';
 import { pipe, tap } from '../../src/stream/index.js';
 import { BACKEND_NAMES, initBackend, type BackendChoice } from '../../src/tensor/index.js';
-import { BYTE_RECORD_SEPARATOR, BYTE_VOCAB_SIZE, ByteTokenizer } from '../../src/tokenize/index.js';
+import { BYTE_RECORD_SEPARATOR, ByteTokenizer } from '../../src/tokenize/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { METRICS_OPTIONS, METRICS_USAGE, startMetrics } from '../metrics-endpoint.js';
+import { MEMORY_OPTIONS, memoryConfigOf } from '../memory-flags.js';
 import { choiceOption, intOption, numberOption } from '../options.js';
 import { formatDuration, formatRate, ProgressLine } from '../progress.js';
 import { cliKafkaClient, kafkaRunFlags } from '../run/kafka-flags.js';
@@ -89,12 +90,8 @@ export const soakCommand: Command = {
         seed: { type: 'string' },
         out: { type: 'string' },
         chart: { type: 'string' },
-        dim: { type: 'string' },
-        depth: { type: 'string' },
-        'chunk-size': { type: 'string' },
-        lr: { type: 'string' },
+        ...MEMORY_OPTIONS,
         forget: { type: 'string' },
-        'memory-seed': { type: 'string' },
         backend: { type: 'string' },
         ...METRICS_OPTIONS,
         json: { type: 'boolean', default: false },
@@ -111,15 +108,7 @@ export const soakCommand: Command = {
     const keys = intOption('keys', values.keys, 1, 1, 100_000);
     const seed = intOption('seed', values.seed, 0, 0);
     const workers = intOption('workers', values.workers, 0, 0, 256);
-    const memoryConfig: TokenMemoryConfig = {
-      vocabSize: BYTE_VOCAB_SIZE,
-      dim: intOption('dim', values.dim, 64, 1, 4096),
-      depth: intOption('depth', values.depth, 2, 1, 8),
-      chunkSize: intOption('chunk-size', values['chunk-size'], 64, 1, 65_536),
-      learningRate: numberOption('lr', values.lr, 0.05, 0, 10),
-      forget: numberOption('forget', values.forget, 0.001, 0, 1),
-      seed: intOption('memory-seed', values['memory-seed'], 0, 0),
-    };
+    const memoryConfig: TokenMemoryConfig = { ...memoryConfigOf(values), forget: numberOption('forget', values.forget, 0.001, 0, 1) };
     const resolved = resolveTokenMemoryConfig(memoryConfig);
     const every = intOption('every', values.every, Math.max(resolved.chunkSize, Math.round(target / 100)), 1);
     const backendChoice = values.backend === undefined ? undefined : choiceOption<BackendChoice>('backend', values.backend, ['auto', ...BACKEND_NAMES], 'auto');

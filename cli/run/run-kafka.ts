@@ -2,7 +2,6 @@ import { createArrowSink, type ArrowSink } from '../../connectors/arrow/index.js
 import { DirectoryMemoryStore } from '../../connectors/fs/index.js';
 import { runKafkaPipeline, type KafkaClient, type KafkaPartitionProgress, type KafkaPipelineStats } from '../../connectors/kafka/index.js';
 import type { SurpriseAlertsOptions } from '../../src/pipeline/index.js';
-import type { MemoryWorkers } from '../../src/workers/index.js';
 import type { CommandContext } from '../command.js';
 import { kafkaLagGauge, type CliMetrics } from '../metrics-endpoint.js';
 import { formatDuration, formatRate, ProgressLine } from '../progress.js';
@@ -28,8 +27,8 @@ export interface KafkaRunInput {
   readonly sink: EndpointSpec | undefined;
   readonly json: boolean;
   readonly progress: boolean | undefined;
-  /** The worker threads the partitions' memories live on; in the main thread when absent. */
-  readonly pool: MemoryWorkers | undefined;
+  /** How many worker threads the layer's memories live on (0: the main thread), for the summary. */
+  readonly workers: number;
   /** The metrics endpoint (the layer meter, plus the consumer lag here). */
   readonly metrics: CliMetrics;
 }
@@ -92,8 +91,7 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
     client,
     groupId: flags.groupId,
     topics: input.topics,
-    // The pool runs the untrained memory on its workers (never given with a trained model).
-    ...(input.pool === undefined ? { layer: input.layer } : { pool: input.pool }),
+    layer: input.layer,
     wrapLayer: input.metrics.meter,
     snapshotTopic: flags.snapshotTopic,
     ...(input.snapshotDir === undefined ? {} : { store: new DirectoryMemoryStore(input.snapshotDir) }),
@@ -144,7 +142,7 @@ export async function runKafkaSource(input: KafkaRunInput): Promise<number> {
   const summary = {
     source: input.sourceLabel,
     backend: input.backend,
-    workers: input.pool?.size ?? 0,
+    workers: input.workers,
     group: flags.groupId,
     topics: input.topics,
     mode: flags.exactlyOnce ? 'exactly-once' : 'at-least-once',

@@ -2,6 +2,7 @@ import { loadCheckpointDirectory } from '../../connectors/fs/index.js';
 import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../../src/memory/index.js';
 import { titansStreamConfig, type TitansModel } from '../../src/model/index.js';
 import { neuralMemory, titans, type KeyedLayerSpec } from '../../src/pipeline/index.js';
+import { neuralMemoryPool, type MemoryWorkers } from '../../src/workers/index.js';
 
 /** What `run` streams the records through: the layer, and how to describe it in the summary. */
 export interface RunLayer extends KeyedLayerSpec {
@@ -15,13 +16,13 @@ export interface RunLayer extends KeyedLayerSpec {
   dispose(): void;
 }
 
-/** The untrained Titans memory (a byte-level `TokenMemory` per key). */
-export function memoryRunLayer(memory: TokenMemoryConfig): RunLayer {
+/** The untrained Titans memory (a byte-level `TokenMemory` per key), on `pool`'s worker threads when given. */
+export function memoryRunLayer(memory: TokenMemoryConfig, pool?: MemoryWorkers): RunLayer {
   const resolved = resolveTokenMemoryConfig(memory);
   return {
     chunkSize: resolved.chunkSize,
     config: resolved,
-    layer: (options) => neuralMemory({ memory, ...options }),
+    layer: (options) => (pool === undefined ? neuralMemory({ memory, ...options }) : neuralMemoryPool({ ...options, pool })),
     summary: { memory: { dim: resolved.dim, depth: resolved.depth, heads: resolved.heads, chunkSize: resolved.chunkSize } },
     nll: false,
     line: `memory    dim ${resolved.dim}, depth ${resolved.depth}, ${resolved.heads} head(s), chunk ${resolved.chunkSize}`,
