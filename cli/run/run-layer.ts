@@ -30,9 +30,13 @@ export function memoryRunLayer(memory: TokenMemoryConfig, pool?: MemoryWorkers):
   };
 }
 
+/** The byte a trained model reads between records: it was trained on lines of text. */
+const NEWLINE = 10;
+
 /**
  * A trained model from a checkpoint directory (one stream per key); `chunkSize` defaults to four
- * segments (calls of whole segments avoid recomputing a partial one).
+ * segments (calls of whole segments avoid recomputing a partial one). Records are separated by a
+ * newline, as in the model's training text.
  *
  * @throws {InputError} naming the checkpoint file and its problem when the directory is unusable.
  */
@@ -52,6 +56,7 @@ export async function modelRunLayer(dir: string, chunkSize: number | undefined):
     chunkSize: chunk,
     config,
     layer: (options) => titans(model as TitansModel, options),
+    recordSeparator: NEWLINE,
     summary: { model: described, chunkSize: chunk },
     nll: true,
     line: `model     ${arch} from ${dir} (step ${manifest.step}, ${model.parameterCount} parameters, dim ${dim}, ${layers} block(s), segment ${segment}), chunk ${chunk}`,

@@ -358,7 +358,7 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
     const outputs = exact.get(laneIdOf(stream))?.transaction ?? sharedOutputs;
     const events = pipe(
       stream,
-      tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, signal }),
+      tokenize(new ByteTokenizer(), { separator: layer.recordSeparator ?? BYTE_RECORD_SEPARATOR, signal }),
       chunkTokens(layer.chunkSize, { signal, ...(flushAfterMs > 0 ? { maxWaitMs: flushAfterMs } : {}) }),
       layerOf({
         store: partitionStore(stream),

@@ -59,6 +59,12 @@ export interface KeyedLayerSpec {
   readonly config: MemoryState['config'];
   /** Makes the layer with these options. */
   layer(options: KeyedLayerOptions): AsyncOperator<TokenChunk, MemoryEvent>;
+  /**
+   * Token to put after each record when records are tokenized for this layer (default: the byte
+   * tokenizer's `BYTE_RECORD_SEPARATOR`). A byte-level model trained on lines of text wants the
+   * newline byte (10), a token it has seen, rather than an id it never saw in training.
+   */
+  readonly recordSeparator?: number;
 }
 
 /**

@@ -12,9 +12,11 @@ import { sampleLogLines } from '../../src/sample/index.js';
 import type { MemorySnapshot } from '../../src/snapshot/index.js';
 import { fromIterable, pipe } from '../../src/stream/index.js';
 import { initBackend } from '../../src/tensor/index.js';
-import { BYTE_RECORD_SEPARATOR, ByteTokenizer } from '../../src/tokenize/index.js';
+import { ByteTokenizer } from '../../src/tokenize/index.js';
 import { expectSameMemory, partitionRecords, produceLogs, readOutputs } from '../connectors/kafka/pipeline-fixtures.js';
 import { kafkaBrokers, uniqueName, useKafka } from '../support/kafka-env.js';
+
+const NEWLINE = 10;
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -76,7 +78,7 @@ describe('titans-stream run --model --source kafka: (one model stream per partit
         let offline: MemorySnapshot | undefined;
         const events = pipe(
           fromIterable(partitionRecords(topic, partition, lines[partition] ?? [])),
-          tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR }),
+          tokenize(new ByteTokenizer(), { separator: NEWLINE }), // run --model puts a newline between records
           chunkTokens(32),
           titans(model, { finalSnapshots: true }),
         );
