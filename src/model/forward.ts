@@ -1,5 +1,5 @@
 import { chunkGates, headRetrieve, prepareHead } from '../memory/index.js';
-import type { ChunkGates, HeadWeights, PreparedHead } from '../memory/index.js';
+import type { ChunkGates, HeadWeights, PreparedHead, ResolvedGate } from '../memory/index.js';
 import { InputError } from '../errors/index.js';
 import { tf } from '../tensor/index.js';
 import type { Tensor, Tensor1D, Tensor2D } from '../tensor/index.js';
@@ -104,18 +104,24 @@ function selfAttention(ctx: Context, p: string, c: BlockConstants | undefined, x
   return newKeys.length > 0 ? { out, keys: catRows(newKeys), values: catRows(newValues) } : { out, keys: undefined, values: undefined };
 }
 
-/** silu(z) of `[batch·n × heads·headDim]` projections, L2-normalised per head if asked, split into per-(stream, head) blocks. */
-function headBlocks(ctx: Context, z: Tensor2D, normalize: boolean): Tensor2D[] {
+function silu(z: Tensor2D): Tensor2D {
+  return tf.mul(z, tf.sigmoid(z));
+}
+
+/** `[batch·n × heads·headDim]` (SiLU already applied), L2-normalised per head if asked, split into per-(stream, head) blocks. */
+function headBlocks(ctx: Context, f: Tensor2D, normalize: boolean): Tensor2D[] {
   const { batch, n } = ctx;
   const { heads, headDim } = ctx.config.memory;
-  let f: Tensor2D = tf.mul(z, tf.sigmoid(z));
-  if (normalize) {
+  if (normalize && heads === 1) {
+    f = tf.mul(f, tf.rsqrt(tf.add(tf.sum(tf.square(f), 1, true), 1e-6)));
+  } else if (normalize) {
     const blocks = tf.reshape(f, [batch * n, heads, headDim]);
     f = tf.reshape(tf.mul(blocks, tf.rsqrt(tf.add(tf.sum(tf.square(blocks), 2, true), 1e-6))), [batch * n, heads * headDim]);
   }
+  if (batch === 1) return heads === 1 ? [f] : (tf.split(f, heads, 1) as Tensor2D[]);
   const out: Tensor2D[] = [];
   for (let b = 0; b < batch; b++) {
-    for (let h = 0; h < heads; h++) out.push(heads === 1 && batch === 1 ? f : tf.slice(f, [b * n, h * headDim], [n, headDim]));
+    for (let h = 0; h < heads; h++) out.push(heads === 1 ? tf.slice(f, b * n, n) : tf.slice(f, [b * n, h * headDim], [n, headDim]));
   }
   return out;
 }
@@ -126,7 +132,7 @@ function headBlocks(ctx: Context, z: Tensor2D, normalize: boolean): Tensor2D[] {
  * segments; zeros at a stream's start), SiLU, and L2-normalised keys and queries. With `update`,
  * also the context the next segment needs.
  */
-function memoryFeatures(ctx: Context, p: string, rows: Tensor2D, context: Tensor2D | undefined): { keys: Tensor2D[]; values: Tensor2D[]; queries: Tensor2D[]; context: Tensor2D | undefined } {
+function memoryFeatures(ctx: Context, p: string, bc: BlockConstants | undefined, rows: Tensor2D, context: Tensor2D | undefined): { keys: Tensor2D[]; values: Tensor2D[]; queries: Tensor2D[]; context: Tensor2D | undefined } {
   const { batch, n } = ctx;
   const kvq = param(ctx.w, p + 'mem.kvq');
   const c = ctx.config.convKernel - 1;
@@ -136,16 +142,22 @@ function memoryFeatures(ctx: Context, p: string, rows: Tensor2D, context: Tensor
     const full = Array.from({ length: batch }, (_, b) => tf.concat([batch === 1 ? context : tf.slice(context, [b * c, 0], [c, -1]), rowsOf(rows, b, n, batch)]));
     if (ctx.update) next = catRows(full.map((f) => tf.slice(f, n, c)));
     const proj = matMul2d(catRows(full), kvq); // [batch·(c + n) × 3W]
-    const taps = param(ctx.w, p + 'mem.conv');
-    const convolved = Array.from({ length: batch }, (_, b) => {
-      const pb = batch === 1 ? proj : tf.slice(proj, b * (c + n), c + n);
-      return tf.addN(Array.from({ length: c + 1 }, (_, j) => tf.mul(tf.slice(pb, j, n), tf.slice(taps, j, 1)))) as Tensor2D;
-    });
-    z = catRows(convolved);
+    const width = proj.shape[1];
+    if (bc?.convFilter && batch === 1) {
+      // Inference: the same sums as one depthwise convolution (WASM lacks its gradient kernels).
+      z = tf.reshape(tf.depthwiseConv2d(tf.reshape(proj, [1, c + n, 1, width]) as tf.Tensor4D, bc.convFilter, 1, 'valid'), [n, width]);
+    } else {
+      const taps = param(ctx.w, p + 'mem.conv');
+      const convolved = Array.from({ length: batch }, (_, b) => {
+        const pb = batch === 1 ? proj : tf.slice(proj, b * (c + n), c + n);
+        return tf.addN(Array.from({ length: c + 1 }, (_, j) => tf.mul(tf.slice(pb, j, n), tf.slice(taps, j, 1)))) as Tensor2D;
+      });
+      z = catRows(convolved);
+    }
   } else {
     z = matMul2d(rows, kvq);
   }
-  const [k, v, q] = tf.split(z, 3, 1) as [Tensor2D, Tensor2D, Tensor2D];
+  const [k, v, q] = tf.split(silu(z), 3, 1) as [Tensor2D, Tensor2D, Tensor2D];
   return { keys: headBlocks(ctx, k, true), values: headBlocks(ctx, v, false), queries: headBlocks(ctx, q, true), context: next };
 }
 
@@ -169,6 +181,16 @@ function memoryGates(ctx: Context, p: string, rows: Tensor2D): ChunkGates {
   const o = ctx.config.memory;
   const gates = dataGates(o);
   const params = gates.length > 0 ? { weight: param(ctx.w, p + 'mem.gates.weight'), bias: param<Tensor1D>(ctx.w, p + 'mem.gates.bias'), gates } : undefined;
+  if (params && ctx.batch === 1 && o.gateGranularity === 'token') {
+    // chunkGates' values with one sigmoid and one split for all data gates (it slices and squashes gate by gate).
+    const squashed = tf.split(tf.transpose(tf.sigmoid(tf.add(tf.matMul(rows, params.weight), params.bias))), gates.length, 0) as Tensor2D[];
+    const pick = (name: 'lr' | 'momentum' | 'forget', gate: ResolvedGate): Tensor2D => {
+      if (gate.kind === 'fixed') return tf.fill([o.heads, ctx.n], gate.value) as Tensor2D;
+      const rows = squashed[gates.indexOf(name)] as Tensor2D;
+      return name === 'lr' ? tf.mul(rows, o.maxLearningRate) : rows;
+    };
+    return { lr: pick('lr', o.learningRate), momentum: pick('momentum', o.momentum), forget: pick('forget', o.forget) };
+  }
   const parts = Array.from({ length: ctx.batch }, (_, b) => chunkGates(o, params, params ? rowsOf(rows, b, ctx.n, ctx.batch) : undefined, ctx.n));
   if (parts.length === 1) return parts[0] as ChunkGates;
   const cat = (pick: (g: (typeof parts)[number]) => Tensor2D) => tf.concat(parts.map(pick), 0) as Tensor2D;
@@ -179,8 +201,8 @@ function memoryGates(ctx: Context, p: string, rows: Tensor2D): ChunkGates {
  * The memory as a sequence layer: the rows' keys and values update it token by token (chunked),
  * and each row reads it right after its own update ({@link memoryScan}).
  */
-function memoryLayer(ctx: Context, p: string, rows: Tensor2D, layer: LayerState, prepared?: readonly PreparedHead[]): { out: Tensor2D; memory: HeadWeights[] | undefined; conv: Tensor2D | undefined } {
-  const f = memoryFeatures(ctx, p, rows, layer.conv);
+function memoryLayer(ctx: Context, p: string, bc: BlockConstants | undefined, rows: Tensor2D, layer: LayerState, prepared?: readonly PreparedHead[]): { out: Tensor2D; memory: HeadWeights[] | undefined; conv: Tensor2D | undefined } {
+  const f = memoryFeatures(ctx, p, bc, rows, layer.conv);
   const tables = ctx.constants?.scan;
   const options = { ...(tables ? { tables } : {}), ...(prepared ? { prepared } : {}) };
   const scan = memoryScan(modelMemoryNet(ctx.config), layer.memory as readonly HeadWeights[], f, memoryGates(ctx, p, rows), ctx.update, options);
@@ -195,7 +217,7 @@ function memoryRead(ctx: Context, p: string, c: BlockConstants | undefined, rows
   const net = modelMemoryNet(ctx.config);
   const width = ctx.config.memory.heads * ctx.config.memory.headDim;
   const wq = c?.memoryQuery ?? (tf.slice(param(ctx.w, p + 'mem.kvq'), [0, 2 * width], [ctx.config.dim, width]) as Tensor2D);
-  const queries = headBlocks(ctx, matMul2d(rows, wq), true);
+  const queries = headBlocks(ctx, silu(matMul2d(rows, wq)), true);
   return memoryOutput(
     ctx,
     p,
@@ -224,13 +246,13 @@ function block(ctx: Context, i: number, x: Tensor2D, layer: LayerState): { x: Te
       break;
     }
     case 'lmm': {
-      const m = memoryLayer(ctx, p, norm(ctx, p, 'norm1', x), layer);
+      const m = memoryLayer(ctx, p, c, norm(ctx, p, 'norm1', x), layer);
       x = tf.add(x, m.out);
       state = { ...state, memory: m.memory, conv: m.conv };
       break;
     }
     case 'mal': {
-      const m = memoryLayer(ctx, p, norm(ctx, p, 'norm1', x), layer);
+      const m = memoryLayer(ctx, p, c, norm(ctx, p, 'norm1', x), layer);
       x = tf.add(x, m.out);
       const a = selfAttention(ctx, p, c, norm(ctx, p, 'norm2', x), layer);
       x = tf.add(x, a.out);
@@ -240,7 +262,7 @@ function block(ctx: Context, i: number, x: Tensor2D, layer: LayerState): { x: Te
     case 'mag': {
       const xn = norm(ctx, p, 'norm1', x);
       const a = selfAttention(ctx, p, c, xn, layer);
-      const m = memoryLayer(ctx, p, xn, layer);
+      const m = memoryLayer(ctx, p, c, xn, layer);
       const g = tf.sigmoid(tf.add(matMul2d(xn, param(ctx.w, p + 'gate.weight')), param<Tensor1D>(ctx.w, p + 'gate.bias'))) as Tensor2D;
       x = tf.add(x, tf.add(tf.mul(g, a.out), tf.mul(tf.sub(1, g), m.out)));
       state = { memory: m.memory, conv: m.conv, keys: a.keys, values: a.values };
@@ -252,7 +274,7 @@ function block(ctx: Context, i: number, x: Tensor2D, layer: LayerState): { x: Te
       const prepared = (layer.memory as readonly HeadWeights[]).map(prepareHead);
       const retrieved = memoryRead(ctx, p, c, xn, prepared);
       const y = selfAttention(ctx, p, c, xn, layer, retrieved).out;
-      const m = memoryLayer(ctx, p, rmsNorm(y, undefined), layer, prepared);
+      const m = memoryLayer(ctx, p, c, rmsNorm(y, undefined), layer, prepared);
       x = tf.add(x, tf.mul(y, tf.sigmoid(m.out)));
       state = { ...state, memory: m.memory, conv: m.conv };
       break;

@@ -18,6 +18,8 @@ export interface BlockConstants {
   readonly persistentValues: Tensor2D | undefined;
   /** The query columns of `mem.kvq`, `[d × heads·headDim]` (MAC's read before attention). */
   readonly memoryQuery: Tensor2D | undefined;
+  /** `mem.conv` as a depthwise-convolution filter `[convKernel, 1, 3·heads·headDim, 1]` (with memory and convolution). */
+  readonly convFilter: tf.Tensor4D | undefined;
 }
 
 /**
@@ -67,7 +69,9 @@ export function inferenceConstants(config: ResolvedTitansModelConfig, w: ModelWe
       const keyValue = hasAttention(config) ? (tf.slice(weightOf(w, p + 'attn.qkv'), [0, d], [d, 2 * d]) as Tensor2D) : undefined;
       const persistent = keyValue && config.persistent > 0 ? (tf.split(tf.matMul(weightOf(w, p + 'attn.persistent'), keyValue), 2, 1) as Tensor2D[]) : undefined;
       const memoryQuery = hasMemory(config) && config.arch === 'mac' ? (tf.slice(weightOf(w, p + 'mem.kvq'), [0, 2 * width], [d, width]) as Tensor2D) : undefined;
-      blocks.push({ keyValue, persistentKeys: persistent?.[0], persistentValues: persistent?.[1], memoryQuery });
+      const taps = hasMemory(config) && config.convKernel > 1 ? weightOf(w, p + 'mem.conv') : undefined;
+      const convFilter = taps ? (tf.reshape(taps, [config.convKernel, 1, 3 * width, 1]) as tf.Tensor4D) : undefined;
+      blocks.push({ keyValue, persistentKeys: persistent?.[0], persistentValues: persistent?.[1], memoryQuery, convFilter });
     }
     const constants: InferenceConstants = {
       sources: weightSources(w),
@@ -99,7 +103,7 @@ export function weightSources(w: ModelWeights): unknown[] {
 
 function constantTensors(c: InferenceConstants): Tensor[] {
   const all: (Tensor | undefined)[] = [c.head, c.rot, c.segmentMask, c.scan?.sums, c.scan?.invalid];
-  for (const b of c.blocks) all.push(b.keyValue, b.persistentKeys, b.persistentValues, b.memoryQuery);
+  for (const b of c.blocks) all.push(b.keyValue, b.persistentKeys, b.persistentValues, b.memoryQuery, b.convFilter);
   return all.filter((t): t is Tensor => t !== undefined);
 }
 
