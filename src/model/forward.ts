@@ -12,10 +12,10 @@ import { mlp } from './mlp.js';
 import type { ResolvedTitansModelConfig } from './model-config.js';
 import { keepsCache } from './model-state.js';
 import type { LayerState, ModelState } from './model-state.js';
-import { dataGates, modelMemoryNet } from './model-weights.js';
+import { dataGates, hasAttention, modelMemoryNet } from './model-weights.js';
 import type { ModelWeights } from './model-weights.js';
 import { rmsNorm } from './rms-norm.js';
-import { applyRope, ropeTables } from './rope.js';
+import { applyRope, ropeAngles, ropeTables } from './rope.js';
 import type { RopeTables } from './rope.js';
 
 /** {@link forwardSegment}'s result. */
@@ -34,6 +34,8 @@ interface Context {
   readonly n: number;
   readonly cached: number;
   readonly rope: RopeTables;
+  /** RoPE angles of queries and keys side by side, `[n × 2d]` (inference, one stream). */
+  readonly ropeWide: { readonly cos: Tensor2D; readonly sin: Tensor2D } | undefined;
   readonly mask: Tensor2D;
   readonly update: boolean;
   /** Precomputed per-model tensors (streaming inference only). */
@@ -63,9 +65,19 @@ function selfAttention(ctx: Context, p: string, c: BlockConstants | undefined, x
   const { config, batch, n } = ctx;
   const d = config.dim;
   const wqkv = param(ctx.w, p + 'attn.qkv');
-  const [q0, k0, v] = tf.split(matMul2d(xn, wqkv), 3, 1) as [Tensor2D, Tensor2D, Tensor2D];
-  const q = applyRope(q0, ctx.rope);
-  const k = applyRope(k0, ctx.rope);
+  const wide = ctx.ropeWide;
+  let q: Tensor2D;
+  let k: Tensor2D;
+  let v: Tensor2D;
+  if (c?.queryKeyValueRotated && wide) {
+    // Inference: queries and keys with their rotate-half copies from one matmul, rotated together.
+    const [qk, v0, qkRotated] = tf.split(matMul2d(xn, c.queryKeyValueRotated), [2 * d, d, 2 * d], 1) as [Tensor2D, Tensor2D, Tensor2D];
+    [q, k] = tf.split(tf.add(tf.mul(qk, wide.cos), tf.mul(qkRotated, wide.sin)), 2, 1) as [Tensor2D, Tensor2D];
+    v = v0;
+  } else {
+    const [q0, k0, v0] = tf.split(matMul2d(xn, wqkv), 3, 1) as [Tensor2D, Tensor2D, Tensor2D];
+    [q, k, v] = [applyRope(q0, ctx.rope), applyRope(k0, ctx.rope), v0];
+  }
   const wkv = c?.keyValue ?? (tf.slice(wqkv, [0, d], [d, 2 * d]) as Tensor2D);
   let pk: Tensor2D | undefined;
   let pv: Tensor2D | undefined;
@@ -73,7 +85,11 @@ function selfAttention(ctx: Context, p: string, c: BlockConstants | undefined, x
   else if (config.persistent > 0) [pk, pv] = tf.split(matMul2d(param(ctx.w, p + 'attn.persistent'), wkv), 2, 1) as [Tensor2D, Tensor2D];
   let rk: Tensor2D | undefined;
   let rv: Tensor2D | undefined;
-  if (retrieved) {
+  if (retrieved && c?.keyValueRotated) {
+    const [rk0, rv0, rkRotated] = tf.split(matMul2d(retrieved, c.keyValueRotated), 3, 1) as [Tensor2D, Tensor2D, Tensor2D];
+    rk = tf.add<Tensor2D>(tf.mul(rk0, ctx.rope.cos), tf.mul(rkRotated, ctx.rope.sin));
+    rv = rv0;
+  } else if (retrieved) {
     const [rk0, rv0] = tf.split(matMul2d(retrieved, wkv), 2, 1) as [Tensor2D, Tensor2D];
     rk = applyRope(rk0, ctx.rope);
     rv = rv0;
@@ -359,7 +375,8 @@ export function forwardHidden(config: ResolvedTitansModelConfig, w: ModelWeights
   const tables = ropeTables(state.position, n, config.dim, config.heads, config.ropeBase, constants?.rot);
   const rope = batch === 1 ? tables : { cos: tf.tile(tables.cos, [batch, 1]), sin: tf.tile(tables.sin, [batch, 1]), rot: tables.rot };
   const mask = config.arch === 'mac' ? ((n === config.segment ? constants?.segmentMask : undefined) ?? segmentMask(n, config.persistent)) : slidingWindowMask(n, config.persistent, cached, config.window);
-  const ctx: Context = { config, w, batch, n, cached, rope, mask, update, constants };
+  const ropeWide = constants && batch === 1 && hasAttention(config) ? ropeAngles(state.position, n, 2 * config.dim, 2 * config.heads, config.ropeBase) : undefined;
+  const ctx: Context = { config, w, batch, n, cached, rope, ropeWide, mask, update, constants };
   const layers: LayerState[] = [];
   state.layers.forEach((layer, i) => {
     const r = block(ctx, i, x, layer);

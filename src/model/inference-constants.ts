@@ -18,6 +18,10 @@ export interface BlockConstants {
   readonly persistentValues: Tensor2D | undefined;
   /** The query columns of `mem.kvq`, `[d × heads·headDim]` (MAC's read before attention). */
   readonly memoryQuery: Tensor2D | undefined;
+  /** `[W_q | W_k | W_v | W_q·rot | W_k·rot]` `[d × 5d]`: queries, keys, values and the rotate-half copies RoPE needs, from one matmul (with attention). */
+  readonly queryKeyValueRotated: Tensor2D | undefined;
+  /** `[W_k | W_v | W_k·rot]` `[d × 3d]` for MAC's retrieved tokens. */
+  readonly keyValueRotated: Tensor2D | undefined;
   /** `mem.conv` as a depthwise-convolution filter `[convKernel, 1, 3·heads·headDim, 1]` (with memory and convolution). */
   readonly convFilter: tf.Tensor4D | undefined;
 }
@@ -64,19 +68,26 @@ export function inferenceConstants(config: ResolvedTitansModelConfig, w: ModelWe
     const d = config.dim;
     const width = config.memory.heads * config.memory.headDim;
     const blocks: BlockConstants[] = [];
+    const rot = hasAttention(config) ? rotateHalf(d, config.heads) : undefined;
+    const rot2 = hasAttention(config) ? rotateHalf(2 * d, 2 * config.heads) : undefined;
     for (let i = 0; i < config.layers; i++) {
       const p = `layers.${i}.`;
-      const keyValue = hasAttention(config) ? (tf.slice(weightOf(w, p + 'attn.qkv'), [0, d], [d, 2 * d]) as Tensor2D) : undefined;
+      const qkv = hasAttention(config) ? weightOf(w, p + 'attn.qkv') : undefined;
+      const keyValue = qkv ? (tf.slice(qkv, [0, d], [d, 2 * d]) as Tensor2D) : undefined;
+      // x·(W·rot) equals (x·W)·rot exactly: rot only permutes columns and flips signs.
+      const rotated = qkv && rot2 ? tf.matMul(tf.slice(qkv, [0, 0], [d, 2 * d]), rot2) : undefined;
+      const queryKeyValueRotated = qkv && rotated ? (tf.concat([qkv, rotated], 1) as Tensor2D) : undefined;
+      const keyValueRotated = keyValue && rot && config.arch === 'mac' ? (tf.concat([keyValue, tf.slice(rotated as Tensor2D, [0, d], [d, d])], 1) as Tensor2D) : undefined;
       const persistent = keyValue && config.persistent > 0 ? (tf.split(tf.matMul(weightOf(w, p + 'attn.persistent'), keyValue), 2, 1) as Tensor2D[]) : undefined;
       const memoryQuery = hasMemory(config) && config.arch === 'mac' ? (tf.slice(weightOf(w, p + 'mem.kvq'), [0, 2 * width], [d, width]) as Tensor2D) : undefined;
       const taps = hasMemory(config) && config.convKernel > 1 ? weightOf(w, p + 'mem.conv') : undefined;
       const convFilter = taps ? (tf.reshape(taps, [config.convKernel, 1, 3 * width, 1]) as tf.Tensor4D) : undefined;
-      blocks.push({ keyValue, persistentKeys: persistent?.[0], persistentValues: persistent?.[1], memoryQuery, convFilter });
+      blocks.push({ keyValue, persistentKeys: persistent?.[0], persistentValues: persistent?.[1], memoryQuery, queryKeyValueRotated, keyValueRotated, convFilter });
     }
     const constants: InferenceConstants = {
       sources: weightSources(w),
       head: config.tieEmbeddings ? (tf.transpose(weightOf(w, 'embed')) as Tensor2D) : tf.clone(weightOf(w, 'head')),
-      rot: hasAttention(config) ? rotateHalf(d, config.heads) : undefined,
+      rot,
       segmentMask: config.arch === 'mac' ? segmentMask(config.segment, config.persistent) : undefined,
       scan: hasMemory(config) ? scanTables(config.segment) : undefined,
       blocks,
@@ -102,8 +113,8 @@ export function weightSources(w: ModelWeights): unknown[] {
 }
 
 function constantTensors(c: InferenceConstants): Tensor[] {
-  const all: (Tensor | undefined)[] = [c.head, c.rot, c.segmentMask, c.scan?.sums, c.scan?.invalid];
-  for (const b of c.blocks) all.push(b.keyValue, b.persistentKeys, b.persistentValues, b.memoryQuery, b.convFilter);
+  const all: (Tensor | undefined)[] = [c.head, c.rot, c.segmentMask, c.scan?.beta, c.scan?.eta, c.scan?.invalid];
+  for (const b of c.blocks) all.push(b.keyValue, b.persistentKeys, b.persistentValues, b.memoryQuery, b.queryKeyValueRotated, b.keyValueRotated, b.convFilter);
   return all.filter((t): t is Tensor => t !== undefined);
 }
 

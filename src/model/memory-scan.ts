@@ -38,20 +38,22 @@ function logGate(g: Tensor2D): Tensor2D {
 }
 
 /**
- * Constant tables of {@link memoryScan} for chunks of n tokens: one 0/1 matrix that turns the log
- * gates `[log β ‖ log η]` (`[h × 2n]`) into every segment log-sum the coefficients need with a
- * single matmul, and the additive mask that sets the entries of reversed ranges to log 0.
- * Columns, in order: `Pβ` as `[t, i]` (Σ_{i<m≤t} log β_m, t, i = 1…n), `Pη` as `[i, j]`
- * (Σ_{j<m≤i} log η_m, i = 1…n, j = 0…n), the decays B_t (Σ_{m≤t} log β_m) and the chunk-end
- * momentum factors (Σ_{j<m≤n} log η_m, j = 0…n). Each entry is a direct sum of exactly its own
- * terms, never a difference of running sums.
+ * Constant tables of {@link memoryScan} for chunks of n tokens: 0/1 matrices that turn the log
+ * gates into every segment log-sum the coefficients need with one matmul per gate, and the
+ * additive mask that sets the entries of reversed ranges to log 0. Columns, in order: for log β,
+ * `Pβ` as `[t, i]` (Σ_{i<m≤t} log β_m, t, i = 1…n) and the decays B_t (Σ_{m≤t} log β_m); for
+ * log η, `Pη` as `[i, j]` (Σ_{j<m≤i} log η_m, i = 1…n, j = 0…n) and the chunk-end momentum factors
+ * (Σ_{j<m≤n} log η_m, j = 0…n). Each entry is a direct sum of exactly its own terms, never a
+ * difference of running sums.
  */
 export interface ScanTables {
   /** Tokens per chunk. */
   readonly n: number;
-  /** `[2n × (n² + n(n+1) + n + n+1)]` 0/1 selection matrix. */
-  readonly sums: Tensor2D;
-  /** `[1 × same]`: LOG_ZERO where a range is reversed, else 0. */
+  /** `[n × (n² + n)]`: row m − 1 selects log β_m. */
+  readonly beta: Tensor2D;
+  /** `[n × (n(n+1) + n+1)]`: row m − 1 selects log η_m. */
+  readonly eta: Tensor2D;
+  /** `[1 × all columns]`: LOG_ZERO where a range is reversed, else 0. */
   readonly invalid: Tensor2D;
 }
 
@@ -68,20 +70,23 @@ export interface ScanTables {
  * @returns New tensors (the caller disposes them).
  */
 export function scanTables(n: number): ScanTables {
-  const cols = n * n + n * (n + 1) + n + (n + 1);
-  const sums = new Float32Array(2 * n * cols);
-  const invalid = new Float32Array(cols);
-  // Row m − 1 holds log β_m, row n + m − 1 log η_m. Column `col` sums the terms from < m ≤ to.
-  const range = (row0: number, col: number, from: number, to: number) => {
-    if (from > to) invalid[col] = LOG_ZERO;
-    for (let m = from + 1; m <= to; m++) sums[(row0 + m - 1) * cols + col] = 1;
+  const betaCols = n * n + n;
+  const etaCols = n * (n + 1) + n + 1;
+  const beta = new Float32Array(n * betaCols);
+  const eta = new Float32Array(n * etaCols);
+  const invalid = new Float32Array(betaCols + etaCols);
+  // Column `col` of a table sums the terms from < m ≤ to; a reversed range is invalid.
+  const range = (table: Float32Array, cols: number, offset: number, col: number, from: number, to: number) => {
+    if (from > to) invalid[offset + col] = LOG_ZERO;
+    for (let m = from + 1; m <= to; m++) table[(m - 1) * cols + col] = 1;
   };
   let col = 0;
-  for (let t = 1; t <= n; t++) for (let i = 1; i <= n; i++) range(0, col++, i, t);
-  for (let i = 1; i <= n; i++) for (let j = 0; j <= n; j++) range(n, col++, j, i);
-  for (let t = 1; t <= n; t++) range(0, col++, 0, t);
-  for (let j = 0; j <= n; j++) range(n, col++, j, n);
-  return { n, sums: tf.tensor2d(sums, [2 * n, cols]), invalid: tf.tensor2d(invalid, [1, cols]) };
+  for (let t = 1; t <= n; t++) for (let i = 1; i <= n; i++) range(beta, betaCols, 0, col++, i, t);
+  for (let t = 1; t <= n; t++) range(beta, betaCols, 0, col++, 0, t);
+  col = 0;
+  for (let i = 1; i <= n; i++) for (let j = 0; j <= n; j++) range(eta, etaCols, betaCols, col++, j, i);
+  for (let j = 0; j <= n; j++) range(eta, etaCols, betaCols, col++, j, n);
+  return { n, beta: tf.tensor2d(beta, [n, betaCols]), eta: tf.tensor2d(eta, [n, etaCols]), invalid: tf.tensor2d(invalid, [1, betaCols + etaCols]) };
 }
 
 /** The scalars of every per-token memory state inside a chunk (see {@link memoryScan}). */
@@ -97,9 +102,10 @@ interface TokenCoefficients {
 function tokenCoefficients(gates: ChunkGates, given: ScanTables | undefined): TokenCoefficients {
   const [h, n] = gates.lr.shape;
   const tables = given ?? scanTables(n);
-  const logs = 'logMomentum' in gates ? tf.concat([gates.logRetention, gates.logMomentum], 1) : logGate(tf.concat([tf.sub<Tensor2D>(1, gates.forget), gates.momentum], 1));
-  const all = tf.exp(tf.add(matMul2d(logs, tables.sums), tables.invalid));
-  const [pBeta, pEta, decay, momentumEnd] = tf.split(all, [n * n, n * (n + 1), n, n + 1], 1) as [Tensor2D, Tensor2D, Tensor2D, Tensor2D];
+  const [logBeta, logEta] = 'logMomentum' in gates ? [gates.logRetention, gates.logMomentum] : (tf.split(logGate(tf.concat([tf.sub<Tensor2D>(1, gates.forget), gates.momentum], 1)), 2, 1) as [Tensor2D, Tensor2D]);
+  const sums = tf.concat([matMul2d(logBeta, tables.beta), matMul2d(logEta, tables.eta)], 1);
+  const all = tf.exp(tf.add(sums, tables.invalid));
+  const [pBeta, decay, pEta, momentumEnd] = tf.split(all, [n * n, n, n * (n + 1), n + 1], 1) as [Tensor2D, Tensor2D, Tensor2D, Tensor2D];
   // Pβ[t, i] = Π_{i < m ≤ t} β_m (i ≤ t); Pη[i, j] = Π_{j < m ≤ i} η_m (j ≤ i, j = 0 … n).
   const c = h === 1 ? tf.reshape(matMul2d(tf.reshape(pBeta, [n, n]), tf.reshape(pEta, [n, n + 1])), [1, n, n + 1]) : tf.matMul(tf.reshape(pBeta, [h, n, n]), tf.reshape(pEta, [h, n, n + 1]));
   return { c: c as Tensor3D, decay, momentumEnd };

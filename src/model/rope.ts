@@ -33,6 +33,24 @@ export interface RopeTables {
  * @returns The tables (new tensors, except a given `rot`).
  */
 export function ropeTables(start: number, n: number, d: number, heads: number, base: number, rot?: Tensor2D): RopeTables {
+  return { ...ropeAngles(start, n, d, heads, base), rot: rot ?? rotateHalf(d, heads) };
+}
+
+/**
+ * The `cos` and `sin` tables of {@link ropeTables} alone.
+ *
+ * @example
+ * ```ts
+ * const { cos, sin } = ropeAngles(1000, 32, 128, 8, 10_000); // queries and keys side by side
+ * ```
+ * @param start - Stream position of the first row.
+ * @param n - Rows.
+ * @param d - Width (heads × headDim).
+ * @param heads - Heads.
+ * @param base - Frequency base.
+ * @returns `[n × d]` each (new tensors).
+ */
+export function ropeAngles(start: number, n: number, d: number, heads: number, base: number): { cos: Tensor2D; sin: Tensor2D } {
   const hd = d / heads;
   const half = hd / 2;
   const cos = new Float32Array(n * d);
@@ -51,7 +69,7 @@ export function ropeTables(start: number, n: number, d: number, heads: number, b
       }
     }
   }
-  return { cos: tf.tensor2d(cos, [n, d]), sin: tf.tensor2d(sin, [n, d]), rot: rot ?? rotateHalf(d, heads) };
+  return { cos: tf.tensor2d(cos, [n, d]), sin: tf.tensor2d(sin, [n, d]) };
 }
 
 /**
