@@ -202,8 +202,8 @@ function memoryGates(ctx: Context, p: string, rows: Tensor2D): ChunkGates {
     const squashed = tf.split(tf.transpose(tf.sigmoid(tf.add(tf.matMul(rows, params.weight), params.bias))), gates.length, 0) as Tensor2D[];
     const pick = (name: 'lr' | 'momentum' | 'forget', gate: ResolvedGate): Tensor2D => {
       if (gate.kind === 'fixed') return tf.fill([o.heads, ctx.n], gate.value) as Tensor2D;
-      const rows = squashed[gates.indexOf(name)] as Tensor2D;
-      return name === 'lr' ? tf.mul(rows, o.maxLearningRate) : rows;
+      const squashedRows = squashed[gates.indexOf(name)] as Tensor2D;
+      return name === 'lr' ? tf.mul(squashedRows, o.maxLearningRate) : squashedRows;
     };
     return { lr: pick('lr', o.learningRate), momentum: pick('momentum', o.momentum), forget: pick('forget', o.forget) };
   }

@@ -16,7 +16,7 @@ export { buildState, disposeState, initialState, stateLayout, stateTensors } fro
 export type { LayerState, ModelState, StateSlot } from './model-state.js';
 export { forwardHidden, forwardSegment } from './forward.js';
 export type { HiddenResult, SegmentResult } from './forward.js';
-export { disposeInferenceConstants, inferenceConstants, weightSources } from './inference-constants.js';
+export { disposeInferenceConstants, inferenceConstants } from './inference-constants.js';
 export type { BlockConstants, InferenceConstants } from './inference-constants.js';
 export { lossAndGradients, sequenceLoss } from './sequence-loss.js';
 export type { GradientOptions, LossAndGradients, StreamStart } from './sequence-loss.js';
