@@ -2,7 +2,7 @@
  * Bench: streaming inference of a trained model (the path of `titans-stream run --model`), against
  * the plain segment loop, interleaved in one process.
  *
- *   npx tsx bench/stream-infer.ts [--model models/default] [--records 300] [--chunk 128] [--rounds 4]
+ *   npx tsx bench/stream-infer.ts [--model models/default] [--records 300] [--chunk 128]
  *
  * - `stream`: `TitansStream.process` in calls of `--chunk` bytes of the sample logs (per-model
  *   constants, embedding and LM head batched per call, trailing one-token segments skipped).
@@ -10,8 +10,10 @@
  *   forward: no per-model constants, logits per segment, the unfinished segment recomputed each
  *   call) — the shape of the implementation before the inference path was optimised.
  *
- * Prints one JSON line: bytes/s of both (best of the interleaved rounds), their ratio, TF.js
- * kernels per call of each, and the largest relative difference between their per-byte surprise.
+ * Both paths score the same calls, interleaved call by call (alternating which goes first), so
+ * they see the same machine load. Prints one JSON line: bytes/s of both after a short warm-up,
+ * their ratio, TF.js kernels per call of each, and the largest relative difference between their
+ * per-byte surprise.
  * These machines are shared and noisy: compare the ratio, not absolute rates across runs.
  */
 import { parseArgs } from 'node:util';
@@ -27,17 +29,15 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'models/default' },
     records: { type: 'string', default: '300' },
     chunk: { type: 'string', default: '128' },
-    rounds: { type: 'string', default: '4' },
   },
   strict: true,
 });
-const num = (name: 'records' | 'chunk' | 'rounds') => {
+const num = (name: 'records' | 'chunk') => {
   const n = Number(values[name]);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${values[name]}"`);
   return n;
 };
 const chunk = num('chunk');
-const rounds = num('rounds');
 
 const backend = await initBackend();
 const { model } = await loadCheckpointDirectory(values.model, { optimizer: false });
@@ -95,32 +95,24 @@ const run = {
   stream: async (ids: Int32Array) => Array.from((await stream.process(ids)).nll),
   plain: (ids: Int32Array) => Promise.resolve(plain.process(ids)),
 };
-const best = { stream: Infinity, plain: Infinity };
+const seconds = { stream: 0, plain: 0 };
 const kernels = { stream: 0, plain: 0 };
 const outputs = { stream: [] as number[], plain: [] as number[] };
-const callsPerRound = Math.max(1, Math.floor(tokens.length / chunk / (rounds + 1)));
-let position = 0;
-// Round 0 warms up (and counts kernels); rounds alternate which path goes first.
-for (let r = 0; r <= rounds; r++) {
-  const order = r % 2 === 0 ? (['plain', 'stream'] as const) : (['stream', 'plain'] as const);
-  for (const which of order) {
+const calls = Math.floor(tokens.length / chunk);
+const warmUp = Math.min(4, calls - 1);
+// Call by call, alternating which path goes first, so that both see the same machine load; the
+// first calls warm up (JIT, WASM, operator caches) and the last warm-up call counts kernels.
+for (let c = 0; c < calls; c++) {
+  const ids = tokens.subarray(c * chunk, (c + 1) * chunk);
+  for (const which of c % 2 === 0 ? (['plain', 'stream'] as const) : (['stream', 'plain'] as const)) {
     const t0 = performance.now();
-    for (let c = 0; c < callsPerRound; c++) {
-      const ids = tokens.subarray(position + c * chunk, position + (c + 1) * chunk);
-      if (r === 0 && c === callsPerRound - 1) {
-        const profile = await tf.profile(async () => void outputs[which].push(...(await run[which](ids))));
-        kernels[which] = profile.kernels.length;
-      } else {
-        outputs[which].push(...(await run[which](ids)));
-      }
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    if (r > 0) best[which] = Math.min(best[which], seconds);
+    if (c === warmUp - 1) kernels[which] = (await tf.profile(async () => void outputs[which].push(...(await run[which](ids))))).kernels.length;
+    else outputs[which].push(...(await run[which](ids)));
+    if (c >= warmUp) seconds[which] += (performance.now() - t0) / 1000;
   }
-  position += callsPerRound * chunk;
 }
 const maxRelDiff = outputs.plain.reduce((worst, x, i) => Math.max(worst, Math.abs(x - (outputs.stream[i] as number)) / Math.max(1, Math.abs(x))), 0);
-const bytes = callsPerRound * chunk;
+const bytes = (calls - warmUp) * chunk;
 process.stdout.write(
   JSON.stringify({
     bench: 'stream-infer',
@@ -128,10 +120,10 @@ process.stdout.write(
     model: values.model,
     arch: model.config.arch,
     chunk,
-    bytesPerRound: bytes,
-    streamBytesPerSec: Math.round(bytes / best.stream),
-    plainBytesPerSec: Math.round(bytes / best.plain),
-    ratio: Number((best.plain / best.stream).toFixed(2)),
+    bytes,
+    streamBytesPerSec: Math.round(bytes / seconds.stream),
+    plainBytesPerSec: Math.round(bytes / seconds.plain),
+    ratio: Number((seconds.plain / seconds.stream).toFixed(2)),
     kernelsPerCall: kernels,
     maxRelDiff,
     compared: outputs.stream.length,
