@@ -29,9 +29,11 @@ export interface BlockConstants {
 /**
  * Everything streaming inference can compute once per model instead of once per segment: tensors
  * derived from the weights (the LM head in matmul orientation, weight column blocks, the persistent
- * tokens' keys and values) and shape-only tables of a full segment (the RoPE rotation, MAC's mask,
- * the memory scan's coefficient tables). Values equal what {@link forwardSegment} computes inline.
- * Not differentiable with respect to the weights: training does not use them.
+ * tokens' keys and values, projection weights with RoPE's rotate-half folded in, the convolution
+ * taps as a depthwise filter) and shape-only tables of a full segment (the RoPE rotation, MAC's
+ * mask, the memory scan's coefficient tables). With them `forwardHidden` gives the values
+ * `forwardSegment` computes inline (identical in our checks; at worst float rounding). Not
+ * differentiable with respect to the weights: training does not use them.
  */
 export interface InferenceConstants {
   /** Data ids of the weights they were derived from, in `Object.values(weights)` order. */
