@@ -1,6 +1,6 @@
 import { tf } from '../tensor/index.js';
 import type { Tensor2D } from '../tensor/index.js';
-import { matMul2d, matMulT } from './fast-matmul.js';
+import { matMul2d } from './fast-matmul.js';
 
 /** Additive mask value for a key a query must not see (finite, so a masked row never becomes NaN). */
 export const MASKED = -1e9;
@@ -22,16 +22,13 @@ export const MASKED = -1e9;
  * @returns `[n × d]`, heads side by side.
  */
 export function attention(q: Tensor2D, k: Tensor2D, v: Tensor2D, bias: Tensor2D, heads: number): Tensor2D {
-  const [n, d] = q.shape;
-  const m = k.shape[0];
-  const hd = d / heads;
-  const scaled = tf.mul<Tensor2D>(q, 1 / Math.sqrt(hd));
-  const outs: Tensor2D[] = [];
-  for (let h = 0; h < heads; h++) {
-    const cols = <T extends Tensor2D>(t: T, rows: number) => (heads === 1 ? t : tf.slice(t, [0, h * hd], [rows, hd]));
-    const scores = tf.add(matMulT(cols(scaled, n), cols(k, m)), bias) as Tensor2D;
-    outs.push(matMul2d(tf.softmax(scores), cols(v, m)));
-  }
+  const hd = q.shape[1] / heads;
+  // Per-head column blocks of q and v, row blocks of kᵀ: one split each instead of a slice per head.
+  const perHead = (t: Tensor2D, axis: number) => (heads === 1 ? [t] : (tf.split(t, heads, axis) as Tensor2D[]));
+  const qs = perHead(tf.mul<Tensor2D>(q, 1 / Math.sqrt(hd)), 1);
+  const ks = perHead(tf.transpose<Tensor2D>(k), 0);
+  const vs = perHead(v, 1);
+  const outs = qs.map((qh, h) => matMul2d(tf.softmax(tf.add<Tensor2D>(matMul2d(qh, ks[h] as Tensor2D), bias)), vs[h] as Tensor2D));
   return heads === 1 ? (outs[0] as Tensor2D) : tf.concat(outs, 1);
 }
 

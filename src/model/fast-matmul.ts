@@ -8,7 +8,8 @@ import type { Tensor, Tensor2D } from '../tensor/index.js';
  * `transposeB` flags, which the WASM backend runs about ten times slower than a plain 2-D matmul
  * (FIELD-NOTES, TensorFlow.js). Here the same gradient is `dy · transpose(b)` and
  * `transpose(a) · dy`: the transposes are cheap copies and both matmuls take the fast path.
- * Values and gradients equal `tf.matMul`'s (up to float rounding).
+ * Values and gradients equal `tf.matMul`'s (up to float rounding). Used only while a gradient
+ * tape records; otherwise {@link matMul2d} calls `tf.matMul` directly.
  */
 const fast = tf.customGrad((...inputs: (Tensor | tf.GradSaveFunc)[]) => {
   const [a, b, save] = inputs as [Tensor2D, Tensor2D, tf.GradSaveFunc];
@@ -35,7 +36,8 @@ const fast = tf.customGrad((...inputs: (Tensor | tf.GradSaveFunc)[]) => {
  * @returns `[n × m]`.
  */
 export function matMul2d(a: Tensor2D, b: Tensor2D): Tensor2D {
-  return fast(a, b) as Tensor2D;
+  // Outside a gradient tape (inference) the custom-gradient wrapper only adds overhead.
+  return tf.engine().isTapeOn() ? (fast(a, b) as Tensor2D) : tf.matMul(a, b);
 }
 
 /**

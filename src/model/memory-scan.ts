@@ -1,5 +1,5 @@
 import { applyUpdate, headGradients, headPass, prepareHead, splitHeads } from '../memory/index.js';
-import type { Activation, ChunkGates, HeadWeights, MemoryNet, MemoryWeights } from '../memory/index.js';
+import type { Activation, ChunkGates, HeadWeights, MemoryNet, MemoryWeights, PreparedHead } from '../memory/index.js';
 import { tf } from '../tensor/index.js';
 import type { Tensor1D, Tensor2D, Tensor3D } from '../tensor/index.js';
 import { matMul2d, matMulT } from './fast-matmul.js';
@@ -9,6 +9,14 @@ export interface ScanInputs {
   readonly keys: readonly Tensor2D[];
   readonly values: readonly Tensor2D[];
   readonly queries: readonly Tensor2D[];
+}
+
+/** Optional precomputed inputs of {@link memoryScan} (results are the same without them). */
+export interface ScanOptions {
+  /** {@link scanTables} of the chunk length (else built per call). */
+  readonly tables?: ScanTables;
+  /** `prepareHead` of every head's chunk-start weights (else prepared per call). */
+  readonly prepared?: readonly PreparedHead[];
 }
 
 /** {@link memoryScan}'s result. */
@@ -30,22 +38,55 @@ function logGate(g: Tensor2D): Tensor2D {
 }
 
 /**
- * `L[h, a, b] = Σ_{a < m ≤ b} lg[h, m]` for a = 0…n, b = 1…n (empty sums are 0), and LOG_ZERO
- * where a > b — each entry a direct sum of exactly its own terms (one matmul with a 0/1 matrix),
- * never a difference of running sums.
+ * Constant tables of {@link memoryScan} for chunks of n tokens: 0/1 matrices that turn the log
+ * gates into every segment log-sum the coefficients need with one matmul per gate, and the
+ * additive mask that sets the entries of reversed ranges to log 0. Columns, in order: for log β,
+ * `Pβ` as `[t, i]` (Σ_{i<m≤t} log β_m, t, i = 1…n) and the decays B_t (Σ_{m≤t} log β_m); for
+ * log η, `Pη` as `[i, j]` (Σ_{j<m≤i} log η_m, i = 1…n, j = 0…n) and the chunk-end momentum factors
+ * (Σ_{j<m≤n} log η_m, j = 0…n). Each entry is a direct sum of exactly its own terms, never a
+ * difference of running sums.
  */
-function segmentLogSums(lg: Tensor2D): Tensor3D {
-  const [h, n] = lg.shape;
-  const pick = new Float32Array(n * (n + 1) * n);
-  const invalid = new Float32Array((n + 1) * n);
-  for (let a = 0; a <= n; a++) {
-    for (let b = 1; b <= n; b++) {
-      if (a > b) invalid[a * n + b - 1] = LOG_ZERO;
-      for (let m = a + 1; m <= b; m++) pick[(m - 1) * (n + 1) * n + a * n + b - 1] = 1;
-    }
-  }
-  const sums = tf.reshape(matMul2d(lg, tf.tensor2d(pick, [n, (n + 1) * n])), [h, n + 1, n]);
-  return tf.add(sums, tf.tensor2d(invalid, [n + 1, n]));
+export interface ScanTables {
+  /** Tokens per chunk. */
+  readonly n: number;
+  /** `[n × (n² + n)]`: row m − 1 selects log β_m. */
+  readonly beta: Tensor2D;
+  /** `[n × (n(n+1) + n+1)]`: row m − 1 selects log η_m. */
+  readonly eta: Tensor2D;
+  /** `[1 × all columns]`: LOG_ZERO where a range is reversed, else 0. */
+  readonly invalid: Tensor2D;
+}
+
+/**
+ * The {@link ScanTables} of chunks of n tokens. Streaming inference builds them once per model
+ * and passes them to every {@link memoryScan} call; without them each call builds its own.
+ *
+ * @example
+ * ```ts
+ * const tables = scanTables(32);
+ * memoryScan(net, weights, inputs, gates, true, { tables });
+ * ```
+ * @param n - Tokens per chunk (≥ 1).
+ * @returns New tensors (the caller disposes them).
+ */
+export function scanTables(n: number): ScanTables {
+  const betaCols = n * n + n;
+  const etaCols = n * (n + 1) + n + 1;
+  const beta = new Float32Array(n * betaCols);
+  const eta = new Float32Array(n * etaCols);
+  const invalid = new Float32Array(betaCols + etaCols);
+  // Column `col` of a table sums the terms from < m ≤ to; a reversed range is invalid.
+  const range = (table: Float32Array, cols: number, offset: number, col: number, from: number, to: number) => {
+    if (from > to) invalid[offset + col] = LOG_ZERO;
+    for (let m = from + 1; m <= to; m++) table[(m - 1) * cols + col] = 1;
+  };
+  let col = 0;
+  for (let t = 1; t <= n; t++) for (let i = 1; i <= n; i++) range(beta, betaCols, 0, col++, i, t);
+  for (let t = 1; t <= n; t++) range(beta, betaCols, 0, col++, 0, t);
+  col = 0;
+  for (let i = 1; i <= n; i++) for (let j = 0; j <= n; j++) range(eta, etaCols, betaCols, col++, j, i);
+  for (let j = 0; j <= n; j++) range(eta, etaCols, betaCols, col++, j, n);
+  return { n, beta: tf.tensor2d(beta, [n, betaCols]), eta: tf.tensor2d(eta, [n, etaCols]), invalid: tf.tensor2d(invalid, [1, betaCols + etaCols]) };
 }
 
 /** The scalars of every per-token memory state inside a chunk (see {@link memoryScan}). */
@@ -58,19 +99,16 @@ interface TokenCoefficients {
   readonly momentumEnd: Tensor2D;
 }
 
-function tokenCoefficients(gates: ChunkGates): TokenCoefficients {
+function tokenCoefficients(gates: ChunkGates, given: ScanTables | undefined): TokenCoefficients {
   const [h, n] = gates.lr.shape;
-  const logs = 'logMomentum' in gates ? { eta: gates.logMomentum, beta: gates.logRetention } : { eta: logGate(gates.momentum), beta: logGate(tf.sub(1, gates.forget)) };
-  const lBeta = segmentLogSums(logs.beta); // [h, a, b]
-  const lEta = segmentLogSums(logs.eta);
+  const tables = given ?? scanTables(n);
+  const [logBeta, logEta] = 'logMomentum' in gates ? [gates.logRetention, gates.logMomentum] : (tf.split(logGate(tf.concat([tf.sub<Tensor2D>(1, gates.forget), gates.momentum], 1)), 2, 1) as [Tensor2D, Tensor2D]);
+  const sums = tf.concat([matMul2d(logBeta, tables.beta), matMul2d(logEta, tables.eta)], 1);
+  const all = tf.exp(tf.add(sums, tables.invalid));
+  const [pBeta, decay, pEta, momentumEnd] = tf.split(all, [n * n, n, n * (n + 1), n + 1], 1) as [Tensor2D, Tensor2D, Tensor2D, Tensor2D];
   // Pβ[t, i] = Π_{i < m ≤ t} β_m (i ≤ t); Pη[i, j] = Π_{j < m ≤ i} η_m (j ≤ i, j = 0 … n).
-  const pBeta = tf.transpose(tf.exp(tf.slice(lBeta, [0, 1, 0], [h, n, n])), [0, 2, 1]) as Tensor3D;
-  const pEta = tf.transpose(tf.exp(lEta), [0, 2, 1]) as Tensor3D; // [h, n, n+1]
-  return {
-    c: tf.matMul(pBeta, pEta),
-    decay: tf.reshape(tf.exp(tf.slice(lBeta, [0, 0, 0], [h, 1, n])), [h, n]),
-    momentumEnd: tf.reshape(tf.slice(pEta, [0, n - 1, 0], [h, 1, n + 1]), [h, n + 1]),
-  };
+  const c = h === 1 ? tf.reshape(matMul2d(tf.reshape(pBeta, [n, n]), tf.reshape(pEta, [n, n + 1])), [1, n, n + 1]) : tf.matMul(tf.reshape(pBeta, [h, n, n]), tf.reshape(pEta, [h, n, n + 1]));
+  return { c: c as Tensor3D, decay, momentumEnd };
 }
 
 /** σ(z) of a hidden memory layer, as the memory's own MLP computes it. */
@@ -126,11 +164,12 @@ function layerNorm(z: Tensor2D): Tensor2D {
  * @param inputs - n tokens' keys, values and queries per head.
  * @param gates - θ, and η, α or their logs, `[heads × n]` each.
  * @param update - Also return the chunk-end memory.
+ * @param options - Precomputed tables and prepared heads.
  * @returns Per-token retrievals and (if asked) the new memory (new tensors).
  */
-export function memoryScan(net: MemoryNet, weights: MemoryWeights, inputs: ScanInputs, gates: ChunkGates, update: boolean): ScanResult {
+export function memoryScan(net: MemoryNet, weights: MemoryWeights, inputs: ScanInputs, gates: ChunkGates, update: boolean, options: ScanOptions = {}): ScanResult {
   const [, n] = gates.lr.shape;
-  const coeff = tokenCoefficients(gates);
+  const coeff = tokenCoefficients(gates, options.tables?.n === n ? options.tables : undefined);
   const cs = splitHeads(coeff.c);
   const lrs = rowsOf(gates.lr);
   const decays = rowsOf(coeff.decay);
@@ -138,7 +177,7 @@ export function memoryScan(net: MemoryNet, weights: MemoryWeights, inputs: ScanI
   const retrievals: Tensor2D[] = [];
   const next: HeadWeights[] = [];
   weights.forEach((head, h) => {
-    const prep = prepareHead(head);
+    const prep = options.prepared?.[h] ?? prepareHead(head);
     const clip = net.clipSurprise;
     const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, clip !== null);
     let lr = lrs[h] as Tensor1D;

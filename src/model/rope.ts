@@ -29,28 +29,70 @@ export interface RopeTables {
  * @param d - Width (heads × headDim).
  * @param heads - Heads.
  * @param base - Frequency base.
- * @returns The tables (new tensors).
+ * @param rot - A {@link rotateHalf} matrix to reuse (else a new one).
+ * @returns The tables (new tensors, except a given `rot`).
  */
-export function ropeTables(start: number, n: number, d: number, heads: number, base: number): RopeTables {
+export function ropeTables(start: number, n: number, d: number, heads: number, base: number, rot?: Tensor2D): RopeTables {
+  return { ...ropeAngles(start, n, d, heads, base), rot: rot ?? rotateHalf(d, heads) };
+}
+
+/**
+ * The `cos` and `sin` tables of {@link ropeTables} alone.
+ *
+ * @example
+ * ```ts
+ * const { cos, sin } = ropeAngles(1000, 32, 128, 8, 10_000); // queries and keys side by side
+ * ```
+ * @param start - Stream position of the first row.
+ * @param n - Rows.
+ * @param d - Width (heads × headDim).
+ * @param heads - Heads.
+ * @param base - Frequency base.
+ * @returns `[n × d]` each (new tensors).
+ */
+export function ropeAngles(start: number, n: number, d: number, heads: number, base: number): { cos: Tensor2D; sin: Tensor2D } {
   const hd = d / heads;
   const half = hd / 2;
   const cos = new Float32Array(n * d);
   const sin = new Float32Array(n * d);
+  const freq = Array.from({ length: half }, (_, j) => Math.pow(base, (-2 * j) / hd));
   for (let r = 0; r < n; r++) {
     const pos = start + r;
-    for (let c = 0; c < d; c++) {
-      const angle = pos * Math.pow(base, (-2 * ((c % hd) % half)) / hd);
-      cos[r * d + c] = Math.cos(angle);
-      sin[r * d + c] = Math.sin(angle);
+    for (let j = 0; j < half; j++) {
+      const angle = pos * (freq[j] as number);
+      const [c, s] = [Math.cos(angle), Math.sin(angle)];
+      for (let h = 0; h < heads; h++) {
+        for (const col of [r * d + h * hd + j, r * d + h * hd + j + half]) {
+          cos[col] = c;
+          sin[col] = s;
+        }
+      }
     }
   }
+  return { cos: tf.tensor2d(cos, [n, d]), sin: tf.tensor2d(sin, [n, d]) };
+}
+
+/**
+ * The `[d × d]` signed permutation of {@link RopeTables.rot}: `x·rot` = rotate-half of every head.
+ *
+ * @example
+ * ```ts
+ * const rot = rotateHalf(64, 4);
+ * ```
+ * @param d - Width (heads × headDim).
+ * @param heads - Heads.
+ * @returns A new tensor.
+ */
+export function rotateHalf(d: number, heads: number): Tensor2D {
+  const hd = d / heads;
+  const half = hd / 2;
   const rot = new Float32Array(d * d);
   for (let c = 0; c < d; c++) {
     const j = c % hd;
     if (j < half) rot[(c + half) * d + c] = -1;
     else rot[(c - half) * d + c] = 1;
   }
-  return { cos: tf.tensor2d(cos, [n, d]), sin: tf.tensor2d(sin, [n, d]), rot: tf.tensor2d(rot, [d, d]) };
+  return tf.tensor2d(rot, [d, d]);
 }
 
 /**

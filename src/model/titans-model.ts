@@ -4,6 +4,8 @@ import { tf } from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { resolveTitansModelConfig } from './model-config.js';
 import type { ResolvedTitansModelConfig, TitansModelConfig } from './model-config.js';
+import { disposeInferenceConstants, inferenceConstants, weightSources } from './inference-constants.js';
+import type { InferenceConstants } from './inference-constants.js';
 import { initModelWeights, weightShapes } from './model-weights.js';
 import type { ModelWeights } from './model-weights.js';
 import { TitansStream } from './titans-stream.js';
@@ -33,6 +35,8 @@ export class TitansModel {
   /** The parameters by name. */
   readonly weights: Readonly<Record<string, tf.Variable>>;
   private disposed = false;
+  /** Built with the model (so that opening streams allocates no model-wide tensors), rebuilt when a weight changes. */
+  private constants: InferenceConstants;
 
   private constructor(config: ResolvedTitansModelConfig, values: Record<string, Tensor>) {
     this.config = config;
@@ -40,6 +44,7 @@ export class TitansModel {
     const weights: Record<string, tf.Variable> = {};
     for (const [name, t] of Object.entries(values)) weights[name] = tf.variable(t, true, `titans/${this.fingerprint}/${name}/${variableCounter++}`);
     this.weights = weights;
+    this.constants = inferenceConstants(config, weights);
   }
 
   /**
@@ -124,6 +129,27 @@ export class TitansModel {
     return new TitansStream(this);
   }
 
+  /**
+   * The {@link InferenceConstants} of the current weights, rebuilt first if a weight has been
+   * assigned since they were built. Streams use them; they belong to the model.
+   *
+   * @example
+   * ```ts
+   * const { head } = model.inferenceConstants();
+   * ```
+   * @returns The constants (do not dispose).
+   * @throws {@link InputError} `ERR_DISPOSED` after {@link dispose}.
+   */
+  inferenceConstants(): InferenceConstants {
+    this.check();
+    const sources = weightSources(this.weights);
+    if (sources.some((id, i) => id !== this.constants.sources[i])) {
+      disposeInferenceConstants(this.constants);
+      this.constants = inferenceConstants(this.config, this.weights);
+    }
+    return this.constants;
+  }
+
   /** @throws {@link InputError} `ERR_DISPOSED` after {@link dispose}. */
   check(): void {
     if (this.disposed) throw new InputError('ERR_DISPOSED', 'this TitansModel has been disposed');
@@ -141,5 +167,6 @@ export class TitansModel {
     if (this.disposed) return;
     this.disposed = true;
     tf.dispose(Object.values(this.weights));
+    disposeInferenceConstants(this.constants);
   }
 }

@@ -2,10 +2,15 @@ import { InputError } from '../errors/index.js';
 import type { StateArray } from '../memory/index.js';
 import { tf } from '../tensor/index.js';
 import type { Tensor, Tensor1D, Tensor2D } from '../tensor/index.js';
-import { forwardSegment } from './forward.js';
+import { matMul2d } from './fast-matmul.js';
+import { forwardHidden } from './forward.js';
+import type { HiddenResult } from './forward.js';
 import { buildState, disposeState, initialState, keepsCache, stateLayout, stateTensors } from './model-state.js';
 import type { ModelState, StateSlot } from './model-state.js';
 import type { TitansModel } from './titans-model.js';
+
+/** Segments whose rows the LM head scores together (bounds a call's logits to this many segments). */
+const HEAD_GROUP = 8;
 
 /** Options of {@link TitansStream.process}. */
 export interface TitansProcessOptions {
@@ -136,45 +141,77 @@ export class TitansStream {
   }
 
   /**
-   * The synchronous part of {@link process}: runs the segments one at a time (so memory stays
-   * bounded by one segment whatever the call's length), commits the state, returns output tensors.
+   * The synchronous part of {@link process}: embeds the call's tokens with one lookup, runs the
+   * segments one at a time through the blocks, and scores their rows with the LM head in groups
+   * of up to {@link HEAD_GROUP} segments (so memory stays bounded whatever the call's length);
+   * commits the state; returns output tensors.
+   *
+   * A trailing segment of a single token only yields the prediction after the call's last token.
+   * Without top-k it is skipped: that token is pending and recomputed by the next call anyway,
+   * and {@link exportState} recomputes the prediction if asked for it.
    */
   private step(tokens: Int32Array, k: number): { nll: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined } {
     const { config } = this.model;
+    const constants = this.model.inferenceConstants();
+    const vocab = config.vocabSize;
     const seg = config.segment;
     const p = this.pending.length;
     const all = new Int32Array(p + tokens.length);
     all.set(this.pending);
     all.set(tokens, p);
     const full = Math.floor(all.length / seg);
+    // Rows [0, rows) of `all` go through the model; row r predicts token r + 1.
+    const rows = k === 0 && all.length % seg === 1 ? all.length - 1 : all.length;
     let state = this.state;
-    // Log-probabilities of the row before the next token to score (row r predicts token r + 1 of `all`).
-    let before: Tensor2D | undefined = this.next ? tf.reshape(this.next, [1, config.vocabSize]) : undefined;
     const parts: { nll: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined }[] = [];
+    const hidden: Tensor2D[] = [];
+    let next: Tensor2D | undefined;
+    const embedded = rows > 0 ? tf.tidy(() => tf.gather(this.model.tensors['embed'] as Tensor2D, tf.tensor1d(all.subarray(0, rows), 'int32'))) : undefined;
+    /** Scores the tokens predicted by rows [a, e) (their hidden states are in `hidden`). */
+    const score = (a: number, e: number) => {
+      const out = tf.tidy(() => {
+        const logp = e > a ? tf.logSoftmax(matMul2d(hidden.length === 1 ? (hidden[0] as Tensor2D) : tf.concat(hidden), constants.head)) : undefined;
+        const pieces: Tensor1D[] = [];
+        // The stream's first token after a segment boundary: predicted by the previous call's last row.
+        if (a === 0 && p === 0) pieces.push(tf.gather(this.next as Tensor1D, tf.tensor1d([all[0] as number], 'int32')));
+        const lo = Math.max(p, a + 1);
+        const hi = Math.min(e + 1, all.length);
+        if (logp && hi > lo) {
+          const flat = Int32Array.from(all.subarray(lo, hi), (t, i) => (lo + i - 1 - a) * vocab + t);
+          pieces.push(tf.gather(tf.reshape(logp, [-1]), tf.tensor1d(flat, 'int32')));
+        }
+        const nll = tf.neg(pieces.length === 1 ? (pieces[0] as Tensor1D) : tf.concat(pieces)) as Tensor1D;
+        const from = Math.max(p, a);
+        const top = k > 0 && logp && e > from ? tf.topk(tf.slice(logp, from - a, e - from), k) : undefined;
+        const kept = { nll, topIds: top?.indices, topProbs: top ? tf.exp(top.values) : undefined, last: logp && e === all.length ? tf.slice(logp, e - a - 1, 1) : undefined };
+        [kept.nll, kept.topIds, kept.topProbs, kept.last].forEach((t) => t && tf.keep(t));
+        return kept as unknown as tf.TensorContainer;
+      }) as unknown as { nll: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined; last: Tensor2D | undefined };
+      parts.push({ nll: out.nll, topIds: out.topIds, topProbs: out.topProbs });
+      next = out.last;
+      tf.dispose(hidden.splice(0));
+    };
     try {
-      for (let a = 0; a < all.length; a += seg) {
-        const e = Math.min(a + seg, all.length);
+      let group = 0;
+      for (let a = 0; a < rows; a += seg) {
+        const e = Math.min(a + seg, rows);
         const update = e - a === seg;
-        const from = Math.max(p, a); // first new token of this segment
         const out = tf.tidy(() => {
-          const r = forwardSegment(config, this.model.tensors, state, tf.tensor1d(all.subarray(a, e), 'int32'), update);
-          const logp = tf.logSoftmax(r.logits);
-          const rows = from - 1 >= a ? tf.slice(logp, from - 1 - a, e - from) : tf.concat([before as Tensor2D, tf.slice(logp, 0, e - from - 1)]);
-          const flat = Int32Array.from(all.subarray(from, e), (t, i) => i * config.vocabSize + t);
-          const nll = tf.neg(tf.gather(tf.reshape(rows, [-1]), tf.tensor1d(flat, 'int32'))) as Tensor1D;
-          const top = k > 0 ? tf.topk(tf.slice(logp, from - a, e - from), k) : undefined;
-          const kept = { nll, topIds: top?.indices, topProbs: top ? tf.exp(top.values) : undefined, last: tf.slice(logp, e - a - 1, 1) as Tensor2D, state: r.state };
-          [kept.nll, kept.topIds, kept.topProbs, kept.last, ...(r.state ? stateTensors(r.state) : [])].forEach((t) => t && tf.keep(t));
-          return kept as unknown as tf.TensorContainer;
-        }) as unknown as { nll: Tensor1D; topIds: Tensor | undefined; topProbs: Tensor | undefined; last: Tensor2D; state: ModelState | undefined };
-        parts.push({ nll: out.nll, topIds: out.topIds, topProbs: out.topProbs });
-        before?.dispose();
-        before = out.last;
+          const r = forwardHidden(config, this.model.tensors, state, tf.slice(embedded as Tensor2D, a, e - a), update, constants);
+          [r.hidden, ...(r.state ? stateTensors(r.state) : [])].forEach((t) => tf.keep(t));
+          return r as unknown as tf.TensorContainer;
+        }) as unknown as HiddenResult;
+        hidden.push(out.hidden);
         if (out.state) {
           if (state !== this.state) disposeState(state);
           state = out.state;
         }
+        if (e === rows || e - group >= HEAD_GROUP * seg) {
+          score(group, e);
+          group = e;
+        }
       }
+      if (rows === 0) score(0, 0);
       const result = tf.tidy(() => {
         const cat = (ts: Tensor[]) => (ts.length === 1 ? tf.clone(ts[0] as Tensor) : tf.concat(ts));
         return {
@@ -187,7 +224,7 @@ export class TitansStream {
       if (state !== this.state) disposeState(this.state);
       this.state = state;
       this.next?.dispose();
-      this.next = tf.reshape(before as Tensor2D, [config.vocabSize]);
+      this.next = next ? tf.reshape(next, [vocab]) : undefined;
       this.pending = all.slice(full * seg);
       this.seen += tokens.length;
       return result;
@@ -196,8 +233,28 @@ export class TitansStream {
       throw error;
     } finally {
       tf.dispose(parts.flatMap((x) => [x.nll, x.topIds, x.topProbs]).filter((t): t is Tensor => t !== undefined));
-      before?.dispose();
+      tf.dispose(hidden);
+      next?.dispose();
+      embedded?.dispose();
     }
+  }
+
+  /**
+   * Log-probabilities of the token after the last one processed: kept from the last call, or
+   * recomputed from the pending tokens when that call skipped them (new tensor; undefined for a
+   * stream that has seen nothing).
+   */
+  private nextRow(): Tensor1D | undefined {
+    if (this.next) return tf.clone(this.next);
+    if (this.seen === 0 && this.state.position === 0) return undefined;
+    const { config } = this.model;
+    const constants = this.model.inferenceConstants();
+    return tf.tidy(() => {
+      const x = tf.gather(this.model.tensors['embed'] as Tensor2D, tf.tensor1d(this.pending, 'int32'));
+      const { hidden } = forwardHidden(config, this.model.tensors, this.state, x, false, constants);
+      const last = tf.slice(hidden, this.pending.length - 1, 1);
+      return tf.reshape(tf.logSoftmax(matMul2d(last, constants.head)), [config.vocabSize]);
+    });
   }
 
   /**
@@ -213,9 +270,10 @@ export class TitansStream {
     this.check();
     const { config } = this.model;
     const slots = stateLayout(config, this.state.cached);
+    const next = this.nextRow();
     const named = tf.tidy(() => [
       ...stateTensors(this.state).map((t, i) => ({ name: (slots[i] as StateSlot).name, tensor: tf.clone(t) })),
-      ...(this.next ? [{ name: 'next', tensor: tf.clone(this.next) }] : []),
+      ...(next ? [{ name: 'next', tensor: next }] : []),
     ]);
     const head = { position: this.state.position, cached: this.state.cached, tokensSeen: this.seen, pending: this.pending.slice() };
     try {
