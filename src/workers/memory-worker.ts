@@ -156,13 +156,16 @@ let queue: Promise<void> = initBackend(data.backend === undefined ? {} : { backe
   },
 );
 
-port.on('message', (request: WorkerRequest) => {
-  backlog += 1;
-  queue = queue.then(() =>
-    handle(request).finally(() => (backlog -= 1)).catch((error: unknown) => {
-      const id = 'id' in request ? request.id : undefined;
-      const memory = 'memory' in request ? request.memory : undefined;
-      send({ type: 'error', id, memory, error: errorInfo(error) });
-    }),
-  );
+// The pool posts its requests in batches, in order.
+port.on('message', (requests: WorkerRequest[]) => {
+  backlog += requests.length;
+  for (const request of requests) {
+    queue = queue.then(() =>
+      handle(request).finally(() => (backlog -= 1)).catch((error: unknown) => {
+        const id = 'id' in request ? request.id : undefined;
+        const memory = 'memory' in request ? request.memory : undefined;
+        send({ type: 'error', id, memory, error: errorInfo(error) });
+      }),
+    );
+  }
 });
