@@ -20,6 +20,7 @@
  * Run: `npx tsx bench/scale.ts [--tokens 200000] [--keys 8] [--rounds 3] [--warmup-tokens 300000]`
  * (TITANS_BACKEND picks the backend; default wasm).
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ProgressLine } from '../cli/progress.js';
@@ -48,12 +49,23 @@ async function input(keys: number, count = tokens): Promise<TokenChunk[]> {
   return toArray(pipe(records, tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key }), chunkTokens(memory.chunkSize), take(Math.ceil(count / memory.chunkSize))));
 }
 
+/** CPU milliseconds of this process's main thread so far (Linux `/proc`), NaN where unavailable. */
+function mainThreadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
 interface Measurement {
   readonly tokensPerSec: number;
   /** Tokens per second of CPU time of the whole process (every thread): what the work costs, whatever the machine's load. */
   readonly tokensPerCpuSec: number;
   /** CPU time over wall time: how many cores the process actually got (the ceiling of any speed-up). */
   readonly coresUsed: number;
+  /** CPU microseconds per token of the main thread alone: with a pool, the cost of driving the workers. */
+  readonly mainThreadUsPerToken: number;
   readonly firstEventMs: number;
 }
 
@@ -62,6 +74,7 @@ async function measure(layer: AsyncOperator<TokenChunk, MemoryEvent>, chunks: To
   let first = NaN;
   let firstEventMs = NaN;
   let cpu = process.cpuUsage();
+  let mainCpu = mainThreadCpuMs();
   let seen = 0;
   let counted = 0;
   const warmup = Math.ceil(chunks.length * WARMUP_FRACTION);
@@ -72,12 +85,14 @@ async function measure(layer: AsyncOperator<TokenChunk, MemoryEvent>, chunks: To
     if (seen === warmup) {
       first = performance.now();
       cpu = process.cpuUsage();
+      mainCpu = mainThreadCpuMs();
     } else if (seen > warmup) counted += event.loss.length;
   }
   const end = performance.now();
   const used = process.cpuUsage(cpu);
+  const mainThreadUsPerToken = ((mainThreadCpuMs() - mainCpu) * 1000) / counted;
   const cpuMicros = used.user + used.system;
-  return { tokensPerSec: (counted * 1000) / (end - first), tokensPerCpuSec: (counted * 1e6) / cpuMicros, coresUsed: cpuMicros / 1000 / (end - first), firstEventMs };
+  return { tokensPerSec: (counted * 1000) / (end - first), tokensPerCpuSec: (counted * 1e6) / cpuMicros, coresUsed: cpuMicros / 1000 / (end - first), mainThreadUsPerToken, firstEventMs };
 }
 
 function median(xs: number[]): number {
@@ -116,6 +131,7 @@ for (const [name, c] of Object.entries(cases)) {
 const results: Record<string, number[]> = {};
 const cpuResults: Record<string, number[]> = {};
 const coreResults: Record<string, number[]> = {};
+const mainThreadResults: Record<string, number[]> = {};
 const loads: number[] = [];
 const total = rounds * Object.keys(cases).length;
 let done = 0;
@@ -129,7 +145,8 @@ for (let round = 0; round < rounds; round++) {
     (results[name] ??= []).push(m.tokensPerSec);
     (cpuResults[name] ??= []).push(m.tokensPerCpuSec);
     (coreResults[name] ??= []).push(m.coresUsed);
-    process.stdout.write(JSON.stringify({ case: name, round, tokensPerSec: Math.round(m.tokensPerSec), tokensPerCpuSec: Math.round(m.tokensPerCpuSec), coresUsed: +m.coresUsed.toFixed(2), firstEventMs: Math.round(m.firstEventMs), loadavg1m: loadavg()[0] }) + '\n');
+    (mainThreadResults[name] ??= []).push(m.mainThreadUsPerToken);
+    process.stdout.write(JSON.stringify({ case: name, round, tokensPerSec: Math.round(m.tokensPerSec), tokensPerCpuSec: Math.round(m.tokensPerCpuSec), coresUsed: +m.coresUsed.toFixed(2), mainThreadUsPerToken: +m.mainThreadUsPerToken.toFixed(2), firstEventMs: Math.round(m.firstEventMs), loadavg1m: loadavg()[0] }) + '\n');
   }
 }
 const med = (name: string): number => median(results[name] ?? []);
@@ -167,6 +184,9 @@ process.stdout.write(
     workerCpuOverheadPercent: +(100 * cpuOverhead).toFixed(1),
     // CPU per token of 2 workers against 1: the speed-up 2 free cores would give is 2 ÷ this.
     cpuPerToken2over1: +(medCpu('pool-1-worker/many-keys') / medCpu('pool-2-workers/many-keys')).toFixed(3),
+    // CPU microseconds per token: all threads, and the main thread alone.
+    medianUsPerToken: Object.fromEntries(Object.keys(cases).map((name) => [name, +(1e6 / medCpu(name)).toFixed(2)])),
+    medianMainThreadUsPerToken: Object.fromEntries(Object.keys(cases).map((name) => [name, +median(mainThreadResults[name] ?? []).toFixed(2)])),
     medianCoresUsed: Object.fromEntries(Object.keys(cases).map((name) => [name, +median(coreResults[name] ?? []).toFixed(2)])),
     loadavg1mDuringRun: { min: Math.min(...loads), max: Math.max(...loads) },
   }) + '\n',
