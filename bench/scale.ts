@@ -5,15 +5,22 @@
  * - `speedup`: several keys, a pool of 2 workers against a pool of 1 (target ≥ 1.7× on 2 cores).
  * - `overhead`: one key, a pool of 1 worker against `neuralMemory` in the main thread (target ≤ 10 %).
  *
- * Throughput counts the tokens after the first quarter of the chunks, so the workers' start-up
- * (reported apart) and their JIT/WASM warm-up are left out. The input is tokenized and chunked once up
- * front, so only the memory layer is measured. These machines are shared: the load average is
- * printed with the results, and `workerCpuOverheadPercent` compares CPU time (all threads) per
- * token, which the load of other processes does not change.
+ * Steady state, as in a long ingestion: each pool case starts its workers once ({@link MemoryWorkers},
+ * start-up reported apart) and every round runs `neuralMemoryPool({ pool })` over them with fresh
+ * memories. Before the measured rounds each case ingests `--warmup-tokens` tokens per thread, so
+ * every thread's JIT has compiled the hot code: a new worker is a new V8 isolate that compiles
+ * everything again (TurboFan keeps optimizing functions for about 300k tokens), and until then it
+ * spends up to a third more CPU per token, its compiler threads included, while the main thread
+ * of the in-thread case stays warm from round to round. Within a round the first quarter of the chunks is left out too (the memories
+ * are new). The input is tokenized and chunked once up front, so only the memory layer is
+ * measured. These machines are shared: the load average is printed with the results, and
+ * `workerCpuOverheadPercent` compares CPU time (all threads) per token, which the load of other
+ * processes changes less than wall-clock time.
  *
- * Run: `npx tsx bench/scale.ts [--tokens 200000] [--keys 8] [--rounds 3]` (TITANS_BACKEND picks
- * the backend; default wasm).
+ * Run: `npx tsx bench/scale.ts [--tokens 200000] [--keys 8] [--rounds 3] [--warmup-tokens 300000]`
+ * (TITANS_BACKEND picks the backend; default wasm).
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ProgressLine } from '../cli/progress.js';
@@ -22,21 +29,33 @@ import { sampleLogRecords } from '../src/sample/index.js';
 import { fromIterable, pipe, take, toArray, type AsyncOperator } from '../src/stream/index.js';
 import { initBackend } from '../src/tensor/index.js';
 import { BYTE_RECORD_SEPARATOR, ByteTokenizer } from '../src/tokenize/index.js';
-import { neuralMemoryPool } from '../src/workers/index.js';
+import { MemoryWorkers, neuralMemoryPool } from '../src/workers/index.js';
 
-const { values } = parseArgs({ options: { tokens: { type: 'string', default: '200000' }, keys: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { tokens: { type: 'string', default: '200000' }, keys: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, 'warmup-tokens': { type: 'string', default: '300000' } },
+});
 const tokens = Number(values.tokens);
+const warmupTokens = Number(values['warmup-tokens']);
 const keyCount = Number(values.keys);
 const rounds = Number(values.rounds);
-/** Share of the chunks left out of the figures: the workers' start-up and their JIT/WASM warm-up. */
+/** Share of each round's chunks left out of the figures: the new memories' first chunks. */
 const WARMUP_FRACTION = 0.25;
 const memory = { dim: 64, depth: 2, chunkSize: 64, learningRate: 0.05, forget: 0.001 };
 
-/** About `tokens` tokens of the sample logs as chunks, spread round robin over `keys` keys. */
-async function input(keys: number): Promise<TokenChunk[]> {
+/** About `count` tokens of the sample logs as chunks, spread round robin over `keys` keys. */
+async function input(keys: number, count = tokens): Promise<TokenChunk[]> {
   const records = sampleLogRecords({ count: Infinity, seed: 1 });
   const key = (r: { position: { kind: string; index?: number } }): string => `k${(r.position.index ?? 0) % keys}`;
-  return toArray(pipe(records, tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key }), chunkTokens(memory.chunkSize), take(Math.ceil(tokens / memory.chunkSize))));
+  return toArray(pipe(records, tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key }), chunkTokens(memory.chunkSize), take(Math.ceil(count / memory.chunkSize))));
+}
+
+/** CPU milliseconds of this process's main thread so far (Linux `/proc`), NaN where unavailable. */
+function mainThreadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
 }
 
 interface Measurement {
@@ -45,6 +64,8 @@ interface Measurement {
   readonly tokensPerCpuSec: number;
   /** CPU time over wall time: how many cores the process actually got (the ceiling of any speed-up). */
   readonly coresUsed: number;
+  /** CPU microseconds per token of the main thread alone: with a pool, the cost of driving the workers. */
+  readonly mainThreadUsPerToken: number;
   readonly firstEventMs: number;
 }
 
@@ -53,6 +74,7 @@ async function measure(layer: AsyncOperator<TokenChunk, MemoryEvent>, chunks: To
   let first = NaN;
   let firstEventMs = NaN;
   let cpu = process.cpuUsage();
+  let mainCpu = mainThreadCpuMs();
   let seen = 0;
   let counted = 0;
   const warmup = Math.ceil(chunks.length * WARMUP_FRACTION);
@@ -63,12 +85,14 @@ async function measure(layer: AsyncOperator<TokenChunk, MemoryEvent>, chunks: To
     if (seen === warmup) {
       first = performance.now();
       cpu = process.cpuUsage();
+      mainCpu = mainThreadCpuMs();
     } else if (seen > warmup) counted += event.loss.length;
   }
   const end = performance.now();
   const used = process.cpuUsage(cpu);
+  const mainThreadUsPerToken = ((mainThreadCpuMs() - mainCpu) * 1000) / counted;
   const cpuMicros = used.user + used.system;
-  return { tokensPerSec: (counted * 1000) / (end - first), tokensPerCpuSec: (counted * 1e6) / cpuMicros, coresUsed: cpuMicros / 1000 / (end - first), firstEventMs };
+  return { tokensPerSec: (counted * 1000) / (end - first), tokensPerCpuSec: (counted * 1e6) / cpuMicros, coresUsed: cpuMicros / 1000 / (end - first), mainThreadUsPerToken, firstEventMs };
 }
 
 function median(xs: number[]): number {
@@ -77,33 +101,52 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
+/** Starts `workers` memory workers; resolves with them and the milliseconds until all were ready. */
+async function startPool(workers: number): Promise<{ readonly pool: MemoryWorkers; readonly startMs: number }> {
+  const started = performance.now();
+  const pool = new MemoryWorkers({ memory, workers });
+  await pool.ready();
+  return { pool, startMs: performance.now() - started };
+}
+
 const backend = await initBackend({ backend: (process.env['TITANS_BACKEND'] as 'wasm' | undefined) ?? 'wasm' });
 const manyKeys = await input(keyCount);
 const oneKey = await input(1);
+const pools = { two: await startPool(2), oneMany: await startPool(1), oneOne: await startPool(1) };
+/** Each case: its layer (a new iteration, with new memories, every time it is applied), its input, and its threads. */
 const cases = {
-  'pool-2-workers/many-keys': () => measure(neuralMemoryPool({ memory, workers: 2 }), manyKeys),
-  'pool-1-worker/many-keys': () => measure(neuralMemoryPool({ memory, workers: 1 }), manyKeys),
-  'pool-1-worker/one-key': () => measure(neuralMemoryPool({ memory, workers: 1 }), oneKey),
-  'main-thread/one-key': () => measure(neuralMemory({ memory }), oneKey),
+  'pool-2-workers/many-keys': { layer: neuralMemoryPool({ pool: pools.two.pool }), chunks: manyKeys, keys: keyCount, threads: 2, startMs: pools.two.startMs },
+  'pool-1-worker/many-keys': { layer: neuralMemoryPool({ pool: pools.oneMany.pool }), chunks: manyKeys, keys: keyCount, threads: 1, startMs: pools.oneMany.startMs },
+  'pool-1-worker/one-key': { layer: neuralMemoryPool({ pool: pools.oneOne.pool }), chunks: oneKey, keys: 1, threads: 1, startMs: pools.oneOne.startMs },
+  'main-thread/one-key': { layer: neuralMemory({ memory }), chunks: oneKey, keys: 1, threads: 1, startMs: 0 },
 };
+const progress = new ProgressLine(process.stderr);
+const warmups: Record<string, { readonly tokensPerSec: number; readonly tokensPerCpuSec: number }> = {};
+for (const [name, c] of Object.entries(cases)) {
+  progress.update(`bench:scale warm-up: ${name}`, true);
+  const m = await measure(c.layer, await input(c.keys, warmupTokens * c.threads));
+  warmups[name] = { tokensPerSec: Math.round(m.tokensPerSec), tokensPerCpuSec: Math.round(m.tokensPerCpuSec) };
+  progress.done();
+}
 const results: Record<string, number[]> = {};
 const cpuResults: Record<string, number[]> = {};
 const coreResults: Record<string, number[]> = {};
+const mainThreadResults: Record<string, number[]> = {};
 const loads: number[] = [];
-const progress = new ProgressLine(process.stderr);
 const total = rounds * Object.keys(cases).length;
 let done = 0;
 for (let round = 0; round < rounds; round++) {
-  for (const [name, run] of Object.entries(cases)) {
+  for (const [name, c] of Object.entries(cases)) {
     progress.update(`bench:scale ${done + 1}/${total}: ${name}, round ${round + 1}/${rounds}`, true);
-    const m = await run();
+    const m = await measure(c.layer, c.chunks);
     done += 1;
     progress.done();
     loads.push(loadavg()[0] as number);
     (results[name] ??= []).push(m.tokensPerSec);
     (cpuResults[name] ??= []).push(m.tokensPerCpuSec);
     (coreResults[name] ??= []).push(m.coresUsed);
-    process.stdout.write(JSON.stringify({ case: name, round, tokensPerSec: Math.round(m.tokensPerSec), tokensPerCpuSec: Math.round(m.tokensPerCpuSec), coresUsed: +m.coresUsed.toFixed(2), startupMs: Math.round(m.firstEventMs), loadavg1m: loadavg()[0] }) + '\n');
+    (mainThreadResults[name] ??= []).push(m.mainThreadUsPerToken);
+    process.stdout.write(JSON.stringify({ case: name, round, tokensPerSec: Math.round(m.tokensPerSec), tokensPerCpuSec: Math.round(m.tokensPerCpuSec), coresUsed: +m.coresUsed.toFixed(2), mainThreadUsPerToken: +m.mainThreadUsPerToken.toFixed(2), firstEventMs: Math.round(m.firstEventMs), loadavg1m: loadavg()[0] }) + '\n');
   }
 }
 const med = (name: string): number => median(results[name] ?? []);
@@ -120,6 +163,11 @@ process.stdout.write(
     tokens,
     keys: keyCount,
     rounds,
+    warmupTokensPerThread: warmupTokens,
+    // Milliseconds until each pool's workers were ready (their backends loaded).
+    poolStartMs: Object.fromEntries(Object.entries(cases).map(([name, c]) => [name, Math.round(c.startMs)])),
+    // The warm-up run of each case (new isolates: JIT compilation under way), for comparison.
+    warmup: warmups,
     memory,
     medianTokensPerSec: Object.fromEntries(Object.keys(cases).map((name) => [name, Math.round(med(name))])),
     speedup2over1: +speedup.toFixed(3),
@@ -136,7 +184,11 @@ process.stdout.write(
     workerCpuOverheadPercent: +(100 * cpuOverhead).toFixed(1),
     // CPU per token of 2 workers against 1: the speed-up 2 free cores would give is 2 ÷ this.
     cpuPerToken2over1: +(medCpu('pool-1-worker/many-keys') / medCpu('pool-2-workers/many-keys')).toFixed(3),
+    // CPU microseconds per token: all threads, and the main thread alone.
+    medianUsPerToken: Object.fromEntries(Object.keys(cases).map((name) => [name, +(1e6 / medCpu(name)).toFixed(2)])),
+    medianMainThreadUsPerToken: Object.fromEntries(Object.keys(cases).map((name) => [name, +median(mainThreadResults[name] ?? []).toFixed(2)])),
     medianCoresUsed: Object.fromEntries(Object.keys(cases).map((name) => [name, +median(coreResults[name] ?? []).toFixed(2)])),
     loadavg1mDuringRun: { min: Math.min(...loads), max: Math.max(...loads) },
   }) + '\n',
 );
+await Promise.all(Object.values(pools).map(({ pool }) => pool.close()));
