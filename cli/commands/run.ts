@@ -16,11 +16,12 @@ import { layerTensors, METRICS_OPTIONS, METRICS_USAGE, startMetrics, type CliMet
 import { MEMORY_OPTIONS, memoryConfigOf } from '../memory-flags.js';
 import { choiceOption, intOption } from '../options.js';
 import { formatDuration, formatEta, formatRate, ProgressLine } from '../progress.js';
-import { DEFAULT_SAMPLE_RECORDS, openSource, sourceKey, SOURCE_KINDS } from '../run/open-source.js';
+import { DEFAULT_MODEL_SAMPLE_RECORDS, DEFAULT_SAMPLE_RECORDS, openSource, sourceKey, SOURCE_KINDS } from '../run/open-source.js';
 import { RECORD_OUTPUT_COLUMNS, recordOutputRow } from '../run/record-output.js';
 import { KAFKA_RUN_OPTIONS, KAFKA_RUN_USAGE, kafkaRunFlags, type KafkaRunFlags } from '../run/kafka-flags.js';
 import { openKafkaCliSink, type KafkaCliSink } from '../run/kafka-cli-sink.js';
 import { kafkaTopics, runKafkaSource } from '../run/run-kafka.js';
+import { defaultModelDirectory } from '../run/default-model.js';
 import { memoryRunLayer, modelRunLayer, type RunLayer } from '../run/run-layer.js';
 import { TopRecords } from '../run/top-records.js';
 import { parseEndpoint, type EndpointSpec } from '../source-spec.js';
@@ -28,16 +29,18 @@ import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: titans-stream run [options]
 
-Streams records through the tokenizer and the Titans neural memory (test-time training), or
-through a trained Titans model (--model), scores every record by its surprise, and prints a
-summary with the most surprising records.
+Streams records through the tokenizer and a trained Titans model (by default the one shipped in
+models/default; its neural memory keeps learning at test time), or through the untrained Titans
+memory (--untrained), scores every record by its surprise, and prints a summary with the most
+surprising records.
 
 Input and output:
   --source <spec>        sample (built-in service logs with injected anomalies, default),
                          text:<file>, - (stdin), arrow:<file> (.arrows stream or .arrow file),
                          kafka:<topic>[,<topic>...] (a consumer group; see Kafka below)
   --column <name>        Arrow column holding text or tokens (default "text")
-  --records <n>          records of the sample source (default ${DEFAULT_SAMPLE_RECORDS})
+  --records <n>          records of the sample source (default ${DEFAULT_MODEL_SAMPLE_RECORDS} with a model,
+                         ${DEFAULT_SAMPLE_RECORDS} with --untrained)
   --seed <n>             seed of the sample source (default 0)
   --sink <spec>          arrow:<file>: write one row per record (position, tokens, loss, surprise);
                          kafka:<topic>: one JSON score message per record (and the alerts)
@@ -50,14 +53,17 @@ Workers:
   --workers <n>          worker threads the memories live on, keys sharded over them by a stable
                          hash (default: the core count, ${availableParallelism()} here, but no more than
                          --keys for a non-Kafka source); 0 = every memory in the main thread.
-                         Results are the same either way. With --model: the main thread only.
+                         Results are the same either way. Only with --untrained: a trained model
+                         runs in the main thread.
 
-Model (instead of the untrained memory):
-  --model <dir>          a checkpoint directory written by \`titans-stream train\`: one stream of
-                         the trained model per key; surprise = negative log-likelihood (nats)
+Model (the default):
+  --model <dir>          a checkpoint directory written by \`titans-stream train\` (default: the
+                         package's models/default, MAC trained on English); one stream of the model
+                         per key; surprise = negative log-likelihood (nats)
   --chunk-size <n>       tokens per model call (default 4 segments)
 
-Memory (without --model):
+Untrained memory (much faster, no model; its own memory flags):
+  --untrained            the untrained byte-level Titans memory instead of a model
   --dim <n>              embedding / memory width (default 64)
   --depth <n>            memory MLP depth, 1 = matrix memory (default 2)
   --chunk-size <n>       tokens per memory update (default 64)
@@ -90,6 +96,7 @@ function parseRunArgs(args: string[]) {
       'snapshot-every': { type: 'string' },
       ...MEMORY_OPTIONS,
       model: { type: 'string' },
+      untrained: { type: 'boolean', default: false },
       top: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -114,12 +121,8 @@ export const runCommand: Command = {
     const values = parseRunArgs(context.args);
     const source = parseEndpoint('source', values.source, [...SOURCE_KINDS, 'kafka']);
     const sinkSpec = values.sink === undefined ? undefined : parseEndpoint('sink', values.sink, ['arrow', 'kafka']);
-    if (values.model !== undefined) {
-      const memoryFlags = (['dim', 'depth', 'lr', 'memory-seed'] as const).filter((f) => values[f] !== undefined);
-      if (memoryFlags.length > 0) throw new UsageError(`--model runs the trained model; ${memoryFlags.map((f) => `--${f}`).join(', ')} only shape the untrained memory`);
-      if (values.model === '') throw new UsageError('--model needs a checkpoint directory');
-      if (values.workers !== undefined && values.workers !== '0') throw new UsageError('--workers: a trained model (--model) runs in the main thread; give --workers 0 or leave it out');
-    }
+    const modelDir = chosenModel(values);
+    values.records ??= String(modelDir === undefined ? DEFAULT_SAMPLE_RECORDS : DEFAULT_MODEL_SAMPLE_RECORDS);
     const memoryConfig = memoryConfigOf(values);
     const snapshotEvery = intOption('snapshot-every', values['snapshot-every'], 200);
     const topCount = intOption('top', values.top, 5, 0, 1000);
@@ -130,11 +133,11 @@ export const runCommand: Command = {
     const keyCount = intOption('keys', values.keys, 1, 1, 100_000);
     if (source.kind === 'kafka' && values.keys !== undefined) throw new UsageError('--keys: a Kafka source has one memory per partition');
     if (keyCount > 1 && values['snapshot-dir'] !== undefined) throw new UsageError('--keys > 1 cannot resume from --snapshot-dir (one memory per source only)');
-    const workerCount = values.model !== undefined ? 0 : intOption('workers', values.workers, source.kind === 'kafka' ? availableParallelism() : Math.min(availableParallelism(), keyCount), 0, 256);
+    const workerCount = modelDir !== undefined ? 0 : intOption('workers', values.workers, source.kind === 'kafka' ? availableParallelism() : Math.min(availableParallelism(), keyCount), 0, 256);
     const chunkSizeFlag = values['chunk-size'] === undefined ? undefined : intOption('chunk-size', values['chunk-size'], 64, 1, 65_536);
     // Bad memory flags fail in the pool's constructor (before any thread starts) or in memoryRunLayer.
     const pool = workerCount === 0 ? undefined : new MemoryWorkers({ workers: workerCount, memory: memoryConfig, backend: backend.name });
-    const runLayer = values.model === undefined ? memoryRunLayer(memoryConfig, pool) : await modelRunLayer(values.model, chunkSizeFlag);
+    const runLayer = modelDir === undefined ? memoryRunLayer(memoryConfig, pool) : await modelRunLayer(modelDir, chunkSizeFlag);
     try {
       const metrics = await startMetrics(values, layerTensors(pool), context.stderr);
       try {
@@ -165,6 +168,26 @@ export const runCommand: Command = {
     }
   },
 };
+
+/**
+ * The checkpoint directory to run (`--model`, else the package's default model), or `undefined`
+ * for the untrained memory (`--untrained`).
+ *
+ * @throws {UsageError} for flags that do not fit the choice.
+ */
+function chosenModel(values: RunValues): string | undefined {
+  if (values.untrained) {
+    if (values.model !== undefined) throw new UsageError('--model and --untrained exclude each other: a trained model or the untrained memory');
+    return undefined;
+  }
+  const memoryFlags = (['dim', 'depth', 'lr', 'memory-seed'] as const).filter((f) => values[f] !== undefined);
+  if (memoryFlags.length > 0) throw new UsageError(`${memoryFlags.map((f) => `--${f}`).join(', ')} ${memoryFlags.length === 1 ? 'shapes' : 'shape'} the untrained memory: add --untrained (the default is the trained model)`);
+  if (values.workers !== undefined && values.workers !== '0') throw new UsageError('--workers: a trained model runs in the main thread; add --untrained for the memory on worker threads, or give --workers 0');
+  if (values.model === '') throw new UsageError('--model needs a checkpoint directory');
+  const dir = values.model ?? defaultModelDirectory();
+  if (dir === undefined) throw new UsageError('this installation has no models/default: give --model <dir> or --untrained');
+  return dir;
+}
 
 /** The parsed flags `runLocal` needs. */
 interface LocalRun {
@@ -229,7 +252,7 @@ async function runLocal(context: CommandContext, values: RunValues, run: LocalRu
   };
   const events = pipe(
     records,
-    tokenize(new ByteTokenizer(), { separator: BYTE_RECORD_SEPARATOR, key: keyFunction(key, run.keyCount) }),
+    tokenize(new ByteTokenizer(), { separator: runLayer.recordSeparator ?? BYTE_RECORD_SEPARATOR, key: keyFunction(key, run.keyCount) }),
     chunkTokens(runLayer.chunkSize),
     metrics.meter(runLayer.layer(layerOptions)),
   );

@@ -10,8 +10,14 @@ import { UsageError } from '../usage-error.js';
 /** The kinds `run --source` accepts. */
 export const SOURCE_KINDS = ['sample', 'text', 'arrow'] as const;
 
-/** Records of the sample source when `--records` is not given. */
+/** Records of the sample source when `--records` is not given and the untrained memory scores them. */
 export const DEFAULT_SAMPLE_RECORDS = 5000;
+
+/**
+ * Records of the sample source by default when a trained model scores them: a model reads about
+ * 1–2k bytes/s on WASM, so 1,000 records (about 115 KB) take a minute or so.
+ */
+export const DEFAULT_MODEL_SAMPLE_RECORDS = 1000;
 
 /** Flags that shape a source. */
 export interface SourceFlags {

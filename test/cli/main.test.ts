@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
+import { defaultModelDirectory } from '../../cli/run/default-model.js';
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const stdout = new PassThrough();
@@ -49,7 +50,7 @@ describe('titans-stream CLI', () => {
   });
 
   it('runs the main job on the sample input and reports the backend it used', async () => {
-    const { code, out } = await cli(['run', '--records', '20', '--json', '--dim', '16'], { TITANS_BACKEND: 'cpu' });
+    const { code, out } = await cli(['run', '--untrained', '--records', '20', '--json', '--dim', '16'], { TITANS_BACKEND: 'cpu' });
     expect(code).toBe(0);
     const summary = JSON.parse(out) as { backend: string; tokens: number };
     expect(summary.backend).toBe('cpu');
@@ -58,8 +59,32 @@ describe('titans-stream CLI', () => {
 });
 
 describe('titans-stream run', () => {
+  it('runs the trained model shipped in models/default by default, its surprise in bits per byte', async () => {
+    const { code, out } = await cli(['run', '--records', '12', '--json'], { TITANS_BACKEND: 'wasm' });
+    expect(code).toBe(0);
+    const summary = JSON.parse(out) as { records: number; workers: number; model?: { dir: string; arch: string; parameters: number }; bitsPerByte?: number };
+    expect(summary.records).toBe(12);
+    expect(summary.workers).toBe(0);
+    expect(summary.model?.dir).toBe(defaultModelDirectory());
+    expect(summary.model?.dir).toMatch(/models[/\\]default$/);
+    expect(summary.model?.parameters).toBeGreaterThan(1000);
+    expect(summary.bitsPerByte).toBeGreaterThan(0);
+    expect(summary.bitsPerByte).toBeLessThan(16);
+  });
+
+  it.each([
+    [['run', '--dim', '16'], /--dim shapes the untrained memory: add --untrained/],
+    [['run', '--depth', '1', '--lr', '0.1'], /--depth, --lr shape the untrained memory/],
+    [['run', '--workers', '2'], /a trained model runs in the main thread; add --untrained/],
+    [['run', '--untrained', '--model', 'models/default'], /--model and --untrained exclude each other/],
+  ])('rejects %j: the memory flags and worker threads need --untrained', async (args, message) => {
+    const { code, err } = await cli(args);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+  });
+
   it('scores records with the memory and lists the most surprising ones with their positions', async () => {
-    const { code, out } = await cli(['run', '--records', '300', '--json', '--top', '3'], { TITANS_BACKEND: 'wasm' });
+    const { code, out } = await cli(['run', '--untrained', '--records', '300', '--json', '--top', '3'], { TITANS_BACKEND: 'wasm' });
     expect(code).toBe(0);
     const summary = JSON.parse(out) as { records: number; tokens: number; meanLoss: number; mostSurprising: { position: { kind: string; index: number }; meanLoss: number }[] };
     expect(summary.records).toBe(300);
@@ -76,7 +101,7 @@ describe('titans-stream run', () => {
     const path = await import('node:path');
     const dir = await mkdtemp(path.join(tmpdir(), 'titans-cli-'));
     try {
-      expect((await cli(['run', '--records', '50', '--dim', '16', '--snapshot-dir', dir, '--json'], { TITANS_BACKEND: 'wasm' })).code).toBe(0);
+      expect((await cli(['run', '--untrained', '--records', '50', '--dim', '16', '--snapshot-dir', dir, '--json'], { TITANS_BACKEND: 'wasm' })).code).toBe(0);
       const [file] = (await readdir(dir)).filter((f) => f.endsWith('.snap'));
       const { code, out } = await cli(['snapshot', 'inspect', path.join(dir, file ?? ''), '--json']);
       expect(code).toBe(0);

@@ -154,6 +154,6 @@ describe('titans-stream run --model', () => {
 
     const conflicting = await run(modelDir, '--dim', '32');
     expect(conflicting.code).toBe(2);
-    expect(conflicting.err).toMatch(/--model runs the trained model; --dim only shape the untrained memory/);
+    expect(conflicting.err).toMatch(/--dim shapes the untrained memory: add --untrained/);
   });
 });

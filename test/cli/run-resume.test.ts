@@ -11,7 +11,7 @@ import type { MemorySnapshot } from '../../src/snapshot/index.js';
 import { toArray } from '../../src/stream/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const memoryFlags = ['--dim', '16', '--chunk-size', '32', '--lr', '0.05', '--memory-seed', '3'];
+const memoryFlags = ['--untrained', '--dim', '16', '--chunk-size', '32', '--lr', '0.05', '--memory-seed', '3'];
 const config = resolveTokenMemoryConfig({ vocabSize: 260, dim: 16, depth: 2, chunkSize: 32, learningRate: 0.05, seed: 3 });
 
 function startRun(args: string[]) {

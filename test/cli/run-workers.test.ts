@@ -6,7 +6,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 
-const memoryFlags = ['--dim', '16', '--chunk-size', '16', '--memory-seed', '5'];
+const memoryFlags = ['--untrained', '--dim', '16', '--chunk-size', '16', '--memory-seed', '5'];
 
 /** Runs the CLI in this process; `onStderr` sees stderr as it comes. */
 async function cli(args: string[], onStderr?: (text: string) => void) {
@@ -74,7 +74,7 @@ describe('run --workers', () => {
   it('rejects --keys with --snapshot-dir or a Kafka source, and a bad --workers', async () => {
     expect((await cli(['run', '--keys', '2', '--snapshot-dir', dir])).err).toMatch(/--keys > 1 cannot resume/);
     expect((await cli(['run', '--keys', '2', '--source', 'kafka:t'])).err).toMatch(/one memory per partition/);
-    const bad = await cli(['run', '--workers', 'all']);
+    const bad = await cli(['run', '--untrained', '--workers', 'all']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--workers must be an integer/);
   });

@@ -17,7 +17,7 @@ import { uniqueName, waitUntil } from '../../support/kafka-env.js';
 export const TEST_MEMORY: Partial<TokenMemoryConfig> = { dim: 16, chunkSize: 32, learningRate: 0.05, seed: 3 };
 
 /** The CLI flags of {@link TEST_MEMORY}. */
-export const TEST_MEMORY_FLAGS = ['--dim', '16', '--chunk-size', '32', '--lr', '0.05', '--memory-seed', '3'];
+export const TEST_MEMORY_FLAGS = ['--untrained', '--dim', '16', '--chunk-size', '32', '--lr', '0.05', '--memory-seed', '3'];
 
 const encoder = new TextEncoder();
 
