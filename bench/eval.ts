@@ -221,7 +221,7 @@ if (existsSync(join(values.model, 'config.json'))) {
 
 if (defaultModel) {
   const model = defaultModel;
-  await timed(`shipped default model (${model.config.arch}, ${model.parameterCount} parameters, Brown-trained), nll bits/byte`, () => modelSurprise(model, messages, (i) => void (i % 100 === 99 && log(`  default model: ${i + 1} messages`))));
+  await timed(`shipped default model (${model.config.arch}, ${model.parameterCount} parameters; trained as its model card says), nll bits/byte`, () => modelSurprise(model, messages, (i) => void (i % 100 === 99 && log(`  default model: ${i + 1} messages`))));
   model.dispose();
 }
 
