@@ -3,12 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
 import { readArrowRecords } from '../../connectors/arrow/index.js';
 import type { ArrowPosition } from '../../src/records/index.js';
+import { runCli } from '../support/run-cli.js';
 
 let dir: string;
 
@@ -20,19 +19,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[], signal = new AbortController().signal, onStderr?: () => void) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-    onStderr?.();
-  });
-  const code = await main(args, { stdout, stderr, env: {}, signal });
-  return { code, out, err };
-}
+const cli = (args: string[], signal = new AbortController().signal, onStderr?: () => void) => runCli(args, { env: {}, signal, ...(onStderr === undefined ? {} : { onStderr }) });
 
 async function column(path: string, name: string): Promise<{ values: (string | number)[]; positions: ArrowPosition[] }> {
   const values: (string | number)[] = [];

@@ -1,9 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
 import { loadCheckpointDirectory } from '../../connectors/fs/index.js';
 import { KafkaSnapshotStore } from '../../connectors/kafka/index.js';
 import { titansStreamConfig, type TitansModel } from '../../src/model/index.js';
@@ -15,19 +13,11 @@ import { initBackend } from '../../src/tensor/index.js';
 import { ByteTokenizer } from '../../src/tokenize/index.js';
 import { expectSameMemory, partitionRecords, produceLogs, readOutputs } from '../connectors/kafka/pipeline-fixtures.js';
 import { kafkaBrokers, uniqueName, useKafka } from '../support/kafka-env.js';
+import { runCli } from '../support/run-cli.js';
 
 const NEWLINE = 10;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), { isTTY: false });
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(args, { stdout, stderr, env: { TITANS_BACKEND: 'wasm' }, signal: new AbortController().signal });
-  return { code, out, err };
-}
+const cli = (args: string[]) => runCli(args);
 
 describe('titans-stream run --model --source kafka: (one model stream per partition)', () => {
   const kafka = useKafka();

@@ -1,27 +1,17 @@
 import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
 import { convertTextToArrow } from '../../connectors/arrow/index.js';
 import { sampleLogLines } from '../../src/sample/index.js';
+import { runCli } from '../support/run-cli.js';
 
 let dir: string;
 let modelDir: string;
 let logs: string[];
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), { isTTY: false });
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(args, { stdout, stderr, env: { TITANS_BACKEND: 'wasm' }, signal: new AbortController().signal });
-  return { code, out, err };
-}
+const cli = (args: string[]) => runCli(args);
 
 const tinyModel = ['--dim', '16', '--layers', '1', '--heads', '2', '--segment', '8', '--window', '12', '--persistent', '2', '--batch', '2', '--seq-len', '16', '--eval-tokens', '64'];
 

@@ -1,27 +1,14 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
+import { runCli } from '../support/run-cli.js';
 
 const memoryFlags = ['--untrained', '--dim', '16', '--chunk-size', '16', '--memory-seed', '5'];
 
 /** Runs the CLI in this process; `onStderr` sees stderr as it comes. */
-async function cli(args: string[], onStderr?: (text: string) => void) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-    onStderr?.(err);
-  });
-  const code = await main(args, { stdout, stderr, env: { TITANS_BACKEND: 'wasm' }, signal: new AbortController().signal });
-  return { code, out, err };
-}
+const cli = (args: string[], onStderr?: (text: string) => void) => runCli(args, onStderr === undefined ? {} : { onStderr });
 
 /** position → "key mean_loss max_surprise" of every row of an output file. */
 async function scores(file: string): Promise<Map<string, string>> {

@@ -1,22 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
 import type { SoakReport } from '../../cli/soak/soak-report.js';
 import { kafkaBrokers, uniqueName, useKafka } from '../support/kafka-env.js';
+import { runCli } from '../support/run-cli.js';
 
-async function cli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(args, { stdout, stderr, env: { TITANS_BACKEND: 'wasm' }, signal: new AbortController().signal });
-  return { code, out, err };
-}
+const cli = (args: string[]) => runCli(args);
 
 describe('titans-stream soak --source kafka: (real broker)', () => {
   const kafka = useKafka();

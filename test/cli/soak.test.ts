@@ -2,10 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
 import type { SoakReport } from '../../cli/soak/soak-report.js';
+import { runCli } from '../support/run-cli.js';
 
 /** A TCP port nobody listens on right now. */
 async function freePort(): Promise<number> {
@@ -16,16 +15,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function cli(args: string[], progressOnTerminal = false) {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), { isTTY: progressOnTerminal });
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(args, { stdout, stderr, env: { TITANS_BACKEND: 'wasm' }, signal: new AbortController().signal });
-  return { code, out, err };
-}
+const cli = (args: string[], progressOnTerminal = false) => runCli(args, { tty: progressOnTerminal });
 
 describe('titans-stream soak', () => {
   let dir = '';

@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
 import { loadCheckpoint } from '../../src/model/index.js';
+import { runCli } from '../support/run-cli.js';
 
 let dir: string;
 let text: string;
@@ -27,17 +26,15 @@ interface Run {
 }
 
 async function cli(args: string[], options: { tty?: boolean; abortAfterStep?: number } = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), { isTTY: options.tty ?? false });
   const controller = new AbortController();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (options.abortAfterStep !== undefined && out.includes(`{"type":"step","step":${options.abortAfterStep},`)) controller.abort();
+  const stepLine = `{"type":"step","step":${options.abortAfterStep},`;
+  const { code, out, err } = await runCli(['train', ...args], {
+    tty: options.tty ?? false,
+    signal: controller.signal,
+    onStdout: (text) => {
+      if (options.abortAfterStep !== undefined && text.includes(stepLine)) controller.abort();
+    },
   });
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(['train', ...args], { stdout, stderr, env: { TITANS_BACKEND: 'wasm' }, signal: controller.signal });
   const lines = options.tty ? [] : out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   return { code, out, err, lines };
 }
@@ -91,8 +88,8 @@ describe('titans-stream train', () => {
 
   it('reads an Arrow text column like the text file', async () => {
     const arrow = join(dir, 'small.arrows');
-    const converted = await main(['convert', '--from', `text:${text}`, '--to', `arrow:${arrow}`], { stdout: new PassThrough(), stderr: new PassThrough(), env: {}, signal: new AbortController().signal });
-    expect(converted).toBe(0);
+    const converted = await runCli(['convert', '--from', `text:${text}`, '--to', `arrow:${arrow}`]);
+    expect(converted.code).toBe(0);
     const r = await cli(['--data', `arrow:${arrow}#text`, '--arch', 'swa', ...tiny, '--steps', '1', '--out', join(dir, 'arrow')]);
     expect(r.code).toBe(0);
     expect(r.lines[0]).toMatchObject({ dataTokens: 1920, data: `arrow:${arrow}#text` });
