@@ -2,11 +2,11 @@ import { filter, firstValueFrom, lastValueFrom, tap, toArray as collect } from '
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chunkTokens, createBackpressure, fromAsyncIterable, neuralMemory, tokenize } from '../../operators/index.js';
 import { neuralMemory as neuralMemoryAsync, tokenize as tokenizeAsync, chunkTokens as chunkTokensAsync, type ChunkResult } from '../../src/pipeline/index.js';
-import type { SourceRecord } from '../../src/records/index.js';
 import { sampleLogRecords } from '../../src/sample/index.js';
 import { pipe, toArray } from '../../src/stream/index.js';
 import { initBackend, tf } from '../../src/tensor/index.js';
 import { ByteTokenizer } from '../../src/tokenize/index.js';
+import { stallingSource } from '../support/stream-fixtures.js';
 
 const memory = { dim: 16, heads: 2, headDim: 8, chunkSize: 8, seed: 5 };
 
@@ -27,18 +27,10 @@ describe('RxJS neuralMemory', () => {
 
   it('unsubscribing stops a never-ending source at once and disposes every memory', async () => {
     const before = tf.memory().numTensors;
-    let returned = false;
-    let sent = 0;
-    const recs = [...(await toArray(sampleLogRecords({ count: 3 })))];
-    const source: AsyncIterable<SourceRecord> = {
-      [Symbol.asyncIterator]: () => ({
-        next: () => (sent < recs.length ? Promise.resolve({ done: false, value: recs[sent++] as SourceRecord }) : new Promise<IteratorResult<SourceRecord>>(() => {})),
-        return: async () => ((returned = true), { done: true, value: undefined }),
-      }),
-    };
+    const { source, returned } = stallingSource(await toArray(sampleLogRecords({ count: 3 })));
     const first = await firstValueFrom(fromAsyncIterable(source).pipe(tokenize(new ByteTokenizer()), chunkTokens(8), neuralMemory({ memory })));
     expect(first.type).toBe('chunk');
-    expect(returned).toBe(true);
+    expect(returned()).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     expect(tf.memory().numTensors).toBe(before);
   });

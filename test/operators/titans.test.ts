@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkTokens, fromAsyncIterable, titans, tokenize } from '../../operators/index.js';
 import { TitansModel } from '../../src/model/index.js';
 import { chunkTokens as chunkTokensAsync, titans as titansAsync, tokenize as tokenizeAsync, type ChunkResult } from '../../src/pipeline/index.js';
-import type { SourceRecord } from '../../src/records/index.js';
 import { sampleLogRecords } from '../../src/sample/index.js';
 import { InMemorySnapshotStore } from '../../src/snapshot/index.js';
 import { pipe, toArray } from '../../src/stream/index.js';
 import { initBackend, tf } from '../../src/tensor/index.js';
 import { ByteTokenizer } from '../../src/tokenize/index.js';
+import { stallingSource } from '../support/stream-fixtures.js';
 
 describe('RxJS titans', () => {
   let model: TitansModel;
@@ -32,18 +32,10 @@ describe('RxJS titans', () => {
 
   it('unsubscribing stops a never-ending source at once and frees every stream (not the model)', async () => {
     const before = tf.memory().numTensors;
-    let returned = false;
-    let sent = 0;
-    const recs = [...(await toArray(sampleLogRecords({ count: 3 })))];
-    const source: AsyncIterable<SourceRecord> = {
-      [Symbol.asyncIterator]: () => ({
-        next: () => (sent < recs.length ? Promise.resolve({ done: false, value: recs[sent++] as SourceRecord }) : new Promise<IteratorResult<SourceRecord>>(() => {})),
-        return: async () => ((returned = true), { done: true, value: undefined }),
-      }),
-    };
+    const { source, returned } = stallingSource(await toArray(sampleLogRecords({ count: 3 })));
     const first = await firstValueFrom(fromAsyncIterable(source).pipe(tokenize(new ByteTokenizer()), chunkTokens(8), titans(model), filter((e) => e.type === 'chunk')));
     expect(first.type).toBe('chunk');
-    expect(returned).toBe(true);
+    expect(returned()).toBe(true);
     await new Promise((r) => setTimeout(r, 20));
     expect(tf.memory().numTensors).toBe(before);
     expect(() => model.stream().dispose()).not.toThrow();

@@ -7,18 +7,9 @@ import { InMemorySnapshotStore } from '../../../src/snapshot/index.js';
 import { fromIterable, pipe, toArray } from '../../../src/stream/index.js';
 import { initBackend, tf } from '../../../src/tensor/index.js';
 import { ByteTokenizer } from '../../../src/tokenize/index.js';
+import { interleave, streamRecords, stallingSource } from '../../support/stream-fixtures.js';
 
 const memory = { dim: 16, heads: 2, headDim: 8, chunkSize: 8, seed: 3 };
-
-function records(stream: string, count: number, offset = 0): SourceRecord[] {
-  return Array.from({ length: count }, (_, i) => ({ value: `${stream} event ${(i * 7) % 13} ok`, position: { kind: 'stream', stream, index: offset + i } }));
-}
-
-function interleave(...lists: SourceRecord[][]): SourceRecord[] {
-  const out: SourceRecord[] = [];
-  for (let i = 0; i < Math.max(...lists.map((l) => l.length)); i++) for (const l of lists) if (l[i]) out.push(l[i] as SourceRecord);
-  return out;
-}
 
 const layer = (recs: SourceRecord[], options: Parameters<typeof neuralMemory>[0] = {}) =>
   pipe(fromIterable(recs), tokenize(new ByteTokenizer()), chunkTokens(8), neuralMemory({ memory, ...options }));
@@ -49,15 +40,15 @@ describe('neuralMemory (keyed layer)', () => {
   });
 
   it('answers one chunk with one loss and surprise per token', async () => {
-    const events = await toArray(layer(records('a', 1)));
+    const events = await toArray(layer(streamRecords('a', 1)));
     const [only] = chunksOf(events);
     expect(only?.loss.length).toBe(only?.chunk.tokens.length);
     expect(only?.surprise.every((s) => Number.isFinite(s) && s >= 0)).toBe(true);
   });
 
   it('gives each key its own memory, equal to a direct run over that key alone, in order', async () => {
-    const a = records('a', 12);
-    const b = records('b', 9);
+    const a = streamRecords('a', 12);
+    const b = streamRecords('b', 9);
     const events = chunksOf(await toArray(layer(interleave(a, b))));
     for (const [key, recs] of [['a', a], ['b', b]] as const) {
       const mine = events.filter((e) => e.key === key);
@@ -70,7 +61,7 @@ describe('neuralMemory (keyed layer)', () => {
   });
 
   it('scores every record exactly once, whole, across chunk boundaries', async () => {
-    const recs = records('a', 10);
+    const recs = streamRecords('a', 10);
     const scores = chunksOf(await toArray(layer(recs))).flatMap((e) => e.records);
     expect(scores.map((s) => s.record)).toEqual(recs);
     const tokenizer = new ByteTokenizer();
@@ -81,7 +72,7 @@ describe('neuralMemory (keyed layer)', () => {
   it('passes an upstream error through after the results before it, and frees every tensor', async () => {
     const before = tf.memory().numTensors;
     async function* failing(): AsyncGenerator<SourceRecord> {
-      yield* records('a', 3);
+      yield* streamRecords('a', 3);
       throw new Error('source broke');
     }
     const seen: MemoryEvent[] = [];
@@ -99,9 +90,9 @@ describe('neuralMemory (keyed layer)', () => {
       const real = TokenMemory.create({ vocabSize: 260, ...memory });
       return Object.assign(Object.create(real) as StreamMemory, { process: () => Promise.reject(new Error('NaN in memory')), dispose: () => real.dispose() });
     };
-    const attempt = toArray(layer(records('a', 2), { create: broken }));
+    const attempt = toArray(layer(streamRecords('a', 2), { create: broken }));
     await expect(attempt).rejects.toBeInstanceOf(LayerError);
-    await expect(toArray(layer(records('a', 2), { create: broken }))).rejects.toThrow(/key "a" at a#0: NaN in memory/);
+    await expect(toArray(layer(streamRecords('a', 2), { create: broken }))).rejects.toThrow(/key "a" at a#0: NaN in memory/);
   });
 
   it('rejects bad options at once', () => {
@@ -113,26 +104,19 @@ describe('neuralMemory (keyed layer)', () => {
 
   it('stops a never-ending source at once on return() and disposes every memory', async () => {
     const before = tf.memory().numTensors;
-    let returned = false;
-    let sent = 0;
-    const source: AsyncIterable<SourceRecord> = {
-      [Symbol.asyncIterator]: () => ({
-        next: () => (sent < 4 ? Promise.resolve({ done: false, value: records('a', 4)[sent++] as SourceRecord }) : new Promise<IteratorResult<SourceRecord>>(() => {})),
-        return: async () => ((returned = true), { done: true, value: undefined }),
-      }),
-    };
+    const { source, returned } = stallingSource(streamRecords('a', 4));
     const it = pipe(source, tokenize(new ByteTokenizer()), chunkTokens(8), neuralMemory({ memory }))[Symbol.asyncIterator]();
     expect((await it.next()).done).toBe(false);
     const pending = it.next();
     await new Promise((r) => setTimeout(r, 20));
     await it.return?.();
-    expect(returned).toBe(true);
+    expect(returned()).toBe(true);
     await pending.catch(() => undefined);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('with a cap on live memories evicts with a snapshot and restores from the store: same results as no cap', async () => {
-    const input = interleave(records('a', 6), records('b', 6), records('c', 6));
+    const input = interleave(streamRecords('a', 6), streamRecords('b', 6), streamRecords('c', 6));
     const free = chunksOf(await toArray(layer(input)));
     const store = new InMemorySnapshotStore();
     const events = await toArray(layer(input, { maxLiveMemories: 1, store, finalSnapshots: false }));
@@ -144,7 +128,7 @@ describe('neuralMemory (keyed layer)', () => {
   });
 
   it('resumes from a snapshot: covered input is skipped and the final memory equals an uninterrupted run', async () => {
-    const all = records('a', 20);
+    const all = streamRecords('a', 20);
     const uninterrupted = await toArray(layer(all, { finalSnapshots: true }));
     const store = new InMemorySnapshotStore();
     await toArray(layer(all.slice(0, 11), { store }));
@@ -166,7 +150,7 @@ describe('neuralMemory (keyed layer)', () => {
   });
 
   it('a run stopped after a periodic snapshot taken mid-record resumes with the same record scores', async () => {
-    const all = records('a', 16);
+    const all = streamRecords('a', 16);
     const uninterrupted = chunksOf(await toArray(layer(all))).flatMap((e) => e.records);
     const store = new InMemorySnapshotStore();
     let saved = 0;
@@ -186,18 +170,18 @@ describe('neuralMemory (keyed layer)', () => {
   });
 
   it('snapshots() adds periodic snapshots without stopping the stream; a stale request fails', async () => {
-    const events = await toArray(snapshots({ everyChunks: 2 })(layer(records('a', 8))));
+    const events = await toArray(snapshots({ everyChunks: 2 })(layer(streamRecords('a', 8))));
     const chunkCount = chunksOf(events).length;
     const periodic = events.filter((e) => e.type === 'snapshot');
     expect(periodic.length).toBe(Math.floor(chunkCount / 2));
-    const results = chunksOf(await toArray(layer(records('a', 4))));
+    const results = chunksOf(await toArray(layer(streamRecords('a', 4))));
     await expect(results[0]?.snapshot()).rejects.toThrow(/moved past this chunk/);
   });
 
   it('keeps numTensors flat over a long run of many chunks', async () => {
     const before = tf.memory().numTensors;
     let chunks = 0;
-    for await (const e of layer(records('a', 700))) if (e.type === 'chunk') chunks += 1;
+    for await (const e of layer(streamRecords('a', 700))) if (e.type === 'chunk') chunks += 1;
     expect(chunks).toBeGreaterThan(1000);
     expect(tf.memory().numTensors).toBe(before);
   });

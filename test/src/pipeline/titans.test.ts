@@ -9,18 +9,9 @@ import { fromIterable, pipe, toArray } from '../../../src/stream/index.js';
 import { initBackend, tf } from '../../../src/tensor/index.js';
 import { ByteTokenizer } from '../../../src/tokenize/index.js';
 import { randomModel } from '../model/random-model.js';
+import { interleave, streamRecords } from '../../support/stream-fixtures.js';
 
 const tiny = (arch: Arch, extra: Partial<TitansModelConfig> = {}): TitansModelConfig => ({ arch, dim: 16, layers: 1, heads: 2, segment: 8, window: 12, persistent: 2, seed: 3, ...extra });
-
-function records(stream: string, count: number): SourceRecord[] {
-  return Array.from({ length: count }, (_, i) => ({ value: `${stream} event ${(i * 7) % 13} ok`, position: { kind: 'stream', stream, index: i } }));
-}
-
-function interleave(...lists: SourceRecord[][]): SourceRecord[] {
-  const out: SourceRecord[] = [];
-  for (let i = 0; i < Math.max(...lists.map((l) => l.length)); i++) for (const l of lists) if (l[i]) out.push(l[i] as SourceRecord);
-  return out;
-}
 
 const chunksOf = (events: MemoryEvent[]) => events.filter((e): e is ChunkResult => e.type === 'chunk');
 const finalOf = (events: MemoryEvent[], key: string): MemorySnapshot => {
@@ -61,7 +52,7 @@ describe('titans (keyed trained-model layer)', () => {
   });
 
   it('gives per-token nll as loss and surprise, top-k predictions, and records scored whole', async () => {
-    const recs = records('a', 6);
+    const recs = streamRecords('a', 6);
     const events = chunksOf(await toArray(layer('mag', recs, 8, { predictions: 3 })));
     const direct = (models.get('mag') as TitansModel).stream();
     const tokens = Int32Array.from(recs.flatMap((r) => [...new ByteTokenizer().encode(r.value)]));
@@ -76,7 +67,7 @@ describe('titans (keyed trained-model layer)', () => {
   });
 
   it.each(['mag', 'mac', 'lmm'] as const)('%s: chunks of any size give the same outputs and the same per-key state', async (arch) => {
-    const recs = records('a', 9);
+    const recs = streamRecords('a', 9);
     const runs = await Promise.all([3, 8, 13, 1000].map((c) => toArray(layer(arch, recs, c, { finalSnapshots: true }))));
     const [reference, ...others] = runs as [MemoryEvent[], ...MemoryEvent[][]];
     for (const other of others) {
@@ -86,15 +77,15 @@ describe('titans (keyed trained-model layer)', () => {
   });
 
   it('each key has its own stream, equal to running that key alone', async () => {
-    const a = records('a', 7);
-    const b = records('b', 5);
+    const a = streamRecords('a', 7);
+    const b = streamRecords('b', 5);
     const mixed = await toArray(layer('mag', interleave(a, b), 8));
     expectClose(lossOf(mixed, 'a'), lossOf(await toArray(layer('mag', a, 8)), 'a'));
     expectClose(lossOf(mixed, 'b'), lossOf(await toArray(layer('mag', b, 8)), 'b'));
   });
 
   it('a run stopped after a snapshot taken mid-record resumes exactly: same outputs, record scores and final state', async () => {
-    const all = records('a', 16);
+    const all = streamRecords('a', 16);
     const uninterrupted = await toArray(layer('mag', all, 5, { finalSnapshots: true }));
     const store = new InMemorySnapshotStore();
     const before: MemoryEvent[] = [];
@@ -122,7 +113,7 @@ describe('titans (keyed trained-model layer)', () => {
   });
 
   it('evicting beyond maxLiveMemories with a store gives the same results as no cap', async () => {
-    const input = interleave(records('a', 6), records('b', 6), records('c', 6));
+    const input = interleave(streamRecords('a', 6), streamRecords('b', 6), streamRecords('c', 6));
     const free = await toArray(layer('mag', input, 8, { finalSnapshots: true }));
     const store = new InMemorySnapshotStore();
     const capped = await toArray(layer('mag', input, 8, { maxLiveMemories: 1, store }));
@@ -138,7 +129,7 @@ describe('titans (keyed trained-model layer)', () => {
     const before = tf.memory().numTensors;
     const counts: number[] = [];
     let chunks = 0;
-    for await (const e of layer('mag', interleave(records('a', 100), records('b', 100)), 8, { maxLiveMemories: 1, store: new InMemorySnapshotStore() })) {
+    for await (const e of layer('mag', interleave(streamRecords('a', 100), streamRecords('b', 100)), 8, { maxLiveMemories: 1, store: new InMemorySnapshotStore() })) {
       if (e.type !== 'chunk') continue;
       chunks += 1;
       if (chunks % 50 === 0) counts.push(tf.memory().numTensors);
@@ -150,20 +141,20 @@ describe('titans (keyed trained-model layer)', () => {
 
   it('refuses to restore a snapshot into a different model, or a memory snapshot into a model', async () => {
     const store = new InMemorySnapshotStore();
-    await toArray(layer('mag', records('a', 3), 8, { store }));
+    await toArray(layer('mag', streamRecords('a', 3), 8, { store }));
     // Same configuration, other weights: the weights fingerprint tells them apart.
     const other = TitansModel.create(tiny('mag'));
     try {
       expect(other.config).toEqual((models.get('mag') as TitansModel).config);
-      const attempt = toArray(pipe(fromIterable(records('a', 3)), tokenize(new ByteTokenizer()), chunkTokens(8), titans(other, { store })));
+      const attempt = toArray(pipe(fromIterable(streamRecords('a', 3)), tokenize(new ByteTokenizer()), chunkTokens(8), titans(other, { store })));
       await expect(attempt).rejects.toThrow(SnapshotError);
-      await expect(toArray(pipe(fromIterable(records('a', 3)), tokenize(new ByteTokenizer()), chunkTokens(8), titans(other, { store })))).rejects.toThrow(/taken with another model \(mag, weights [0-9a-f]{16}\); this model is mag with weights [0-9a-f]{16}/);
+      await expect(toArray(pipe(fromIterable(streamRecords('a', 3)), tokenize(new ByteTokenizer()), chunkTokens(8), titans(other, { store })))).rejects.toThrow(/taken with another model \(mag, weights [0-9a-f]{16}\); this model is mag with weights [0-9a-f]{16}/);
     } finally {
       other.dispose();
     }
     const memoryStore = new InMemorySnapshotStore();
-    await toArray(pipe(fromIterable(records('a', 3)), tokenize(new ByteTokenizer()), chunkTokens(8), neuralMemory({ memory: { dim: 16 }, store: memoryStore })));
-    await expect(toArray(layer('mag', records('a', 3), 8, { store: memoryStore }))).rejects.toThrow(/holds a token-memory state, this layer restores titans-stream states/);
+    await toArray(pipe(fromIterable(streamRecords('a', 3)), tokenize(new ByteTokenizer()), chunkTokens(8), neuralMemory({ memory: { dim: 16 }, store: memoryStore })));
+    await expect(toArray(layer('mag', streamRecords('a', 3), 8, { store: memoryStore }))).rejects.toThrow(/holds a token-memory state, this layer restores titans-stream states/);
   });
 
   it('reports a token outside the model vocabulary as a LayerError with the key and position', async () => {

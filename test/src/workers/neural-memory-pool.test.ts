@@ -7,18 +7,9 @@ import { fromIterable, pipe, toArray } from '../../../src/stream/index.js';
 import { initBackend } from '../../../src/tensor/index.js';
 import { ByteTokenizer } from '../../../src/tokenize/index.js';
 import { MemoryWorkers, neuralMemoryPool, shardOf, type NeuralMemoryPoolOptions } from '../../../src/workers/index.js';
+import { interleave, streamRecords } from '../../support/stream-fixtures.js';
 
 const memory = { dim: 16, heads: 2, headDim: 8, chunkSize: 8, seed: 3 };
-
-function records(stream: string, count: number): SourceRecord[] {
-  return Array.from({ length: count }, (_, i) => ({ value: `${stream} event ${(i * 7) % 13} ok`, position: { kind: 'stream', stream, index: i } }));
-}
-
-function interleave(...lists: SourceRecord[][]): SourceRecord[] {
-  const out: SourceRecord[] = [];
-  for (let i = 0; i < Math.max(...lists.map((l) => l.length)); i++) for (const l of lists) if (l[i]) out.push(l[i] as SourceRecord);
-  return out;
-}
 
 const chunks = (source: AsyncIterable<SourceRecord> | Iterable<SourceRecord>) => pipe(fromIterable(source), tokenize(new ByteTokenizer()), chunkTokens(8));
 const single = (recs: SourceRecord[], options: NeuralMemoryOptions = {}) => toArray(neuralMemory({ memory, ...options })(chunks(recs)));
@@ -44,7 +35,7 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
   });
 
   it('emits the same events in the same order as neuralMemory, for several keys over two workers', async () => {
-    const input = interleave(...keys.map((k, i) => records(k, 8 + 3 * i)));
+    const input = interleave(...keys.map((k, i) => streamRecords(k, 8 + 3 * i)));
     const store = () => new InMemorySnapshotStore();
     const options = { predictions: 2, retrievals: true, snapshots: { everyChunks: 3 } } as const;
     const [expected, actual] = [await single(input, { ...options, store: store() }), await pooled(input, { ...options, store: store() })];
@@ -54,7 +45,7 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
   });
 
   it('evicts beyond maxLiveMemories and restores from the store: same results as the single-thread layer', async () => {
-    const input = interleave(...keys.map((k) => records(k, 6)));
+    const input = interleave(...keys.map((k) => streamRecords(k, 6)));
     const options = { maxLiveMemories: 2, finalSnapshots: false } as const;
     const expected = await single(input, { ...options, store: new InMemorySnapshotStore() });
     const actual = await pooled(input, { ...options, store: new InMemorySnapshotStore(), maxInFlight: 2 });
@@ -64,11 +55,11 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
 
   it('emits nothing for an empty source; snapshot() works while the key has no later chunk out', async () => {
     expect(await pooled([], { workers: 1 })).toEqual([]);
-    const pipelined = neuralMemoryPool({ memory, workers: 1, maxInFlight: 4 })(chunks(records('a', 6)))[Symbol.asyncIterator]();
+    const pipelined = neuralMemoryPool({ memory, workers: 1, maxInFlight: 4 })(chunks(streamRecords('a', 6)))[Symbol.asyncIterator]();
     const first = (await pipelined.next()).value as ChunkResult;
     await expect(first.snapshot()).rejects.toThrow(/moved past this chunk/);
     await pipelined.return?.();
-    const iterator = neuralMemoryPool({ memory, workers: 1, maxInFlight: 1, finalSnapshots: true })(chunks(records('a', 3)))[Symbol.asyncIterator]();
+    const iterator = neuralMemoryPool({ memory, workers: 1, maxInFlight: 1, finalSnapshots: true })(chunks(streamRecords('a', 3)))[Symbol.asyncIterator]();
     let lastChunk: ChunkResult | undefined;
     let final: SnapshotEvent | undefined;
     let fromChunk;
@@ -84,7 +75,7 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
 
   it('reports a failure inside a worker as a LayerError with the key and position', async () => {
     // Byte tokens above the vocabulary fail in the worker's memory.
-    const bad = [...records('a', 2), { value: 'zzz', position: { kind: 'stream', stream: 'a', index: 2 } } as SourceRecord];
+    const bad = [...streamRecords('a', 2), { value: 'zzz', position: { kind: 'stream', stream: 'a', index: 2 } } as SourceRecord];
     const attempt = toArray(neuralMemoryPool({ memory: { ...memory, vocabSize: 100 }, workers: 1 })(chunks(bad)));
     await expect(attempt).rejects.toBeInstanceOf(LayerError);
     await expect(toArray(neuralMemoryPool({ memory: { ...memory, vocabSize: 100 }, workers: 1 })(chunks(bad)))).rejects.toThrow(/neuralMemoryPool failed for key "a" at a#\d: token id 1\d\d/);
@@ -92,7 +83,7 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
 
   it('passes an upstream error through after the results of every chunk before it, as neuralMemory does', async () => {
     async function* failing(): AsyncGenerator<SourceRecord> {
-      yield* interleave(records('a', 6), records('b', 6));
+      yield* interleave(streamRecords('a', 6), streamRecords('b', 6));
       throw new Error('source broke');
     }
     const collect = async (layer: (source: AsyncIterable<TokenChunk>) => AsyncIterable<MemoryEvent>): Promise<MemoryEvent[]> => {
@@ -140,7 +131,7 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
   it('holds the source back: at most maxInFlight chunks per worker are out while the consumer waits', async () => {
     let pulled = 0;
     async function* counted(): AsyncGenerator<SourceRecord> {
-      for (const r of records('a', 400)) {
+      for (const r of streamRecords('a', 400)) {
         pulled += 1;
         yield r;
       }
@@ -157,8 +148,8 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
     const workers = new MemoryWorkers({ workers: 2, memory });
     try {
       const layer = neuralMemoryPool({ pool: workers });
-      const a = interleave(records('a', 9), records('b', 7));
-      const c = interleave(records('c', 8), records('d', 5));
+      const a = interleave(streamRecords('a', 9), streamRecords('b', 7));
+      const c = interleave(streamRecords('c', 8), streamRecords('d', 5));
       const [expectedA, expectedC] = [await single(a), await single(c)];
       // Two iterations at the same time on the same threads, then the first input again (its keys open new, empty memories).
       const [actualA, actualC] = await Promise.all([toArray(layer(chunks(a))), toArray(layer(chunks(c)))]);
