@@ -36,7 +36,8 @@ export class TitansModel {
   readonly weights: Readonly<Record<string, tf.Variable>>;
   private disposed = false;
   /** Built with the model (so that opening streams allocates no model-wide tensors), rebuilt when a weight changes. */
-  private constants: InferenceConstants;
+  /** Built on first use by a stream (a model that is only trained never needs them). */
+  private constants: InferenceConstants | undefined;
 
   private constructor(config: ResolvedTitansModelConfig, values: Record<string, Tensor>) {
     this.config = config;
@@ -44,7 +45,6 @@ export class TitansModel {
     const weights: Record<string, tf.Variable> = {};
     for (const [name, t] of Object.entries(values)) weights[name] = tf.variable(t, true, `titans/${this.fingerprint}/${name}/${variableCounter++}`);
     this.weights = weights;
-    this.constants = inferenceConstants(config, weights);
   }
 
   /**
@@ -130,8 +130,8 @@ export class TitansModel {
   }
 
   /**
-   * The {@link InferenceConstants} of the current weights, rebuilt first if a weight has been
-   * assigned since they were built. Streams use them; they belong to the model.
+   * The {@link InferenceConstants} of the current weights, built on first use and rebuilt first if
+   * a weight has been assigned since they were built. Streams use them; they belong to the model.
    *
    * @example
    * ```ts
@@ -142,11 +142,11 @@ export class TitansModel {
    */
   inferenceConstants(): InferenceConstants {
     this.check();
+    const built = this.constants;
     const sources = weightSources(this.weights);
-    if (sources.some((id, i) => id !== this.constants.sources[i])) {
-      disposeInferenceConstants(this.constants);
-      this.constants = inferenceConstants(this.config, this.weights);
-    }
+    if (built !== undefined && sources.every((id, i) => id === built.sources[i])) return built;
+    if (built !== undefined) disposeInferenceConstants(built);
+    this.constants = inferenceConstants(this.config, this.weights);
     return this.constants;
   }
 
@@ -167,6 +167,7 @@ export class TitansModel {
     if (this.disposed) return;
     this.disposed = true;
     tf.dispose(Object.values(this.weights));
-    disposeInferenceConstants(this.constants);
+    if (this.constants !== undefined) disposeInferenceConstants(this.constants);
+    this.constants = undefined;
   }
 }
