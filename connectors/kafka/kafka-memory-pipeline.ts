@@ -38,6 +38,8 @@ export interface KafkaPipelineOutput {
   readonly scores?: boolean;
   /** Messages per produce request (default 500). */
   readonly batchSize?: number;
+  /** Longest an output waits for its batch to fill before it is sent anyway (default 100 ms; see `KafkaOutputSink`). */
+  readonly lingerMs?: number;
 }
 
 /** Options of {@link runKafkaPipeline}. */
@@ -262,7 +264,16 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
   const sink =
     options.output === undefined || exactlyOnce
       ? undefined
-      : new KafkaOutputSink({ producer: sender, topic: options.output.topic, retryTimeoutMs, signal: hard.signal, ...(options.output.batchSize === undefined ? {} : { batchSize: options.output.batchSize }) });
+      : new KafkaOutputSink({
+          producer: sender,
+          topic: options.output.topic,
+          retryTimeoutMs,
+          signal: hard.signal,
+          // A send of lingering outputs failed for good: the run cannot write its outputs.
+          onError: (error) => fail(error),
+          ...(options.output.batchSize === undefined ? {} : { batchSize: options.output.batchSize }),
+          ...(options.output.lingerMs === undefined ? {} : { lingerMs: options.output.lingerMs }),
+        });
   const sharedOutputs: MemoryOutputs | undefined =
     options.outputs ??
     (sink === undefined
@@ -436,17 +447,18 @@ export function runKafkaPipeline(options: KafkaMemoryPipelineOptions): KafkaMemo
       seconds: (performance.now() - started) / 1000,
     };
   };
+  /** The first failure; it ends the run (the source closes, the partitions stop, `done` rejects with it). */
+  let failure: { readonly error: unknown } | undefined;
+  function fail(error: unknown): void {
+    failure ??= { error };
+    void source.close();
+  }
   const abort = (): void => hard.abort(options.signal?.reason);
   if (options.signal?.aborted === true) abort();
   else options.signal?.addEventListener('abort', abort, { once: true });
 
   const done = (async (): Promise<KafkaPipelineStats> => {
     const running = new Set<Promise<void>>();
-    let failure: { readonly error: unknown } | undefined;
-    const fail = (error: unknown): void => {
-      failure ??= { error };
-      void source.close();
-    };
     try {
       for await (const stream of source) {
         const run = runPartition(stream).catch(fail);

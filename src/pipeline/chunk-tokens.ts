@@ -102,19 +102,12 @@ export function chunkTokens(size: number, options: ChunkTokensOptions = {}): Asy
         for (;;) {
           if (maxWaitMs !== undefined && pending.size > 0) {
             const oldest = Math.min(...[...pending.values()].map((c) => c.openedAt));
-            const delay = Math.max(0, oldest + maxWaitMs - performance.now());
-            let timer: NodeJS.Timeout | undefined;
-            const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, delay, 'timeout')));
-            try {
-              if ((await ctx.wait(Promise.race([reader.pull(), timeout]))) === 'timeout') {
-                for (const chunk of expired()) {
-                  pending.delete(chunk.key);
-                  yield chunk.seal();
-                }
-                continue;
+            if (!(await reader.pullWithin(oldest + maxWaitMs - performance.now()))) {
+              for (const chunk of expired()) {
+                pending.delete(chunk.key);
+                yield chunk.seal();
               }
-            } finally {
-              clearTimeout(timer);
+              continue;
             }
           }
           let next: IteratorResult<TokenRun, undefined>;

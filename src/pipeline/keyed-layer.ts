@@ -8,19 +8,14 @@ import { interruptible } from '../stream/interruptible.js';
 import { SourceReader } from '../stream/source-reader.js';
 import type { AsyncOperator, OperatorOptions } from '../stream/types.js';
 import { advanceCoverage } from './coverage.js';
-import { KeyedMemories, snapshotEvent, snapshotOf, type KeyedEntry } from './keyed-memories.js';
+import { KeyedMemories, snapshotEvent, snapshotOf } from './keyed-memories.js';
 import type { ChunkResult, MemoryEvent, SnapshotReason } from './memory-events.js';
 import type { StreamMemory } from './stream-memory.js';
 import type { TokenChunk } from './token-chunk.js';
+import { msUntilQuietSnapshot, periodicDue, quietSnapshotsDue, type SnapshotSchedule } from './snapshot-schedule.js';
 import { trimCovered } from './trim-covered.js';
 
-/** When a keyed layer emits periodic snapshots of a key's memory. */
-export interface SnapshotSchedule {
-  /** After every this many chunks of the key. */
-  readonly everyChunks?: number;
-  /** After a chunk of the key when this many milliseconds passed since its last snapshot. */
-  readonly everyMs?: number;
-}
+export type { SnapshotSchedule } from './snapshot-schedule.js';
 
 /** Options every keyed layer ({@link neuralMemory}, {@link titans}) takes: eviction, store, snapshots. */
 export interface KeyedLayerOptions extends OperatorOptions {
@@ -92,11 +87,6 @@ export function checkKeyedLayerOptions(options: KeyedLayerOptions): void {
   }
 }
 
-function periodicDue(entry: KeyedEntry, schedule: SnapshotSchedule | undefined): boolean {
-  if (schedule === undefined) return false;
-  if (schedule.everyChunks !== undefined && entry.chunksSinceSnapshot >= schedule.everyChunks) return true;
-  return schedule.everyMs !== undefined && performance.now() - entry.lastSnapshotAt >= schedule.everyMs;
-}
 
 /**
  * The body of every keyed layer: one {@link StreamMemory} per key (made by `create`, restored from
@@ -123,6 +113,12 @@ export function keyedLayer(name: string, create: (key: string) => StreamMemory, 
       const snapshotContext = { wait: ctx.wait, beforeSnapshot: options.beforeSnapshot, store };
       try {
         for (;;) {
+          // A key that went quiet is snapshotted on time while the layer waits for input.
+          const quiet = reader.ready ? undefined : msUntilQuietSnapshot(memories.live(), schedule);
+          if (quiet !== undefined && !(await reader.pullWithin(quiet))) {
+            for (const entry of quietSnapshotsDue(memories.live(), schedule)) yield await snapshotEvent(entry, 'periodic', snapshotContext);
+            continue;
+          }
           const next = await reader.next();
           if (next.done === true) break;
           const chunk = next.value;

@@ -85,6 +85,11 @@ export class KeyedMemories {
     return [...this.#live.values()];
   }
 
+  /** Live entries, least recently used first, without a copy (do not acquire or evict while iterating). */
+  live(): IterableIterator<KeyedEntry> {
+    return this.#live.values();
+  }
+
   /**
    * The entry of `key`, made (and restored) if needed; marks it most recently used. Entries
    * evicted to make room are returned with their snapshots (already saved to the store).

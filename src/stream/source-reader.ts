@@ -72,6 +72,26 @@ export class SourceReader<T> {
   }
 
   /**
+   * Starts a pull (as {@link SourceReader.pull}) and waits for its result at most `ms`
+   * milliseconds (a quiet source, a deadline to keep meanwhile).
+   *
+   * @param ms - How long to wait.
+   * @returns true once the result is ready (take it with {@link SourceReader.next}); false when the time ran out first (the pull goes on).
+   * @throws the abort reason if the scope stops while waiting.
+   */
+  async pullWithin(ms: number): Promise<boolean> {
+    if (this.ready || this.#finished) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms), false)));
+    const race = Promise.race([this.pull().then(() => true), timeout]);
+    try {
+      return await (this.#scope === undefined ? race : this.#scope.wait(race));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Takes the next value: the pending pull's result if there is one, else a new pull.
    *
    * @returns The source's next result; `{ done: true }` once the source has ended.

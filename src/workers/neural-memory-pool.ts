@@ -3,9 +3,11 @@ import { LayerError } from '../errors/layer-error.js';
 import { TitansError } from '../errors/titans-error.js';
 import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../memory/token-memory-config.js';
 import { advanceCoverage } from '../pipeline/coverage.js';
+import { checkKeyedLayerOptions } from '../pipeline/keyed-layer.js';
 import { KeyedMemories, snapshotEvent, snapshotOf, type KeyedEntry } from '../pipeline/keyed-memories.js';
 import type { ChunkResult, MemoryEvent } from '../pipeline/memory-events.js';
 import type { NeuralMemoryOptions } from '../pipeline/neural-memory.js';
+import { msUntilQuietSnapshot, periodicDue, quietSnapshotsDue } from '../pipeline/snapshot-schedule.js';
 import type { TokenChunk } from '../pipeline/token-chunk.js';
 import { trimCovered } from '../pipeline/trim-covered.js';
 import type { MemorySnapshot } from '../snapshot/memory-snapshot.js';
@@ -95,12 +97,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
   if (shared !== undefined && options.workers !== undefined) throw new ConfigError('workers', 'give either workers or pool, not both');
   checkPositiveInteger('workers', options.workers);
   checkPositiveInteger('maxInFlight', maxInFlight);
-  checkPositiveInteger('maxLiveMemories', options.maxLiveMemories);
-  checkPositiveInteger('snapshots.everyChunks', schedule?.everyChunks);
-  if (schedule?.everyMs !== undefined && !(Number.isFinite(schedule.everyMs) && schedule.everyMs > 0)) {
-    throw new ConfigError('snapshots.everyMs', `must be a positive number, got ${schedule.everyMs}`);
-  }
-  if (!Number.isSafeInteger(predictions) || predictions < 0) throw new ConfigError('predictions', `must be a non-negative integer, got ${predictions}`);
+  checkKeyedLayerOptions(options);
   const config = resolveTokenMemoryConfig({ vocabSize: BYTE_VOCAB_SIZE, ...(options.memory ?? shared?.config) } as TokenMemoryConfig);
   if (shared !== undefined && JSON.stringify(config) !== JSON.stringify(shared.config)) throw new ConfigError('memory', "differs from the memory configuration of the pool's workers");
   const finalSnapshots = options.finalSnapshots ?? (store !== undefined || schedule !== undefined);
@@ -150,9 +147,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
           const count = (sent.get(entry) ?? 0) + 1;
           sent.set(entry, count);
           entry.chunksSinceSnapshot += 1;
-          const snapshotDue =
-            schedule !== undefined &&
-            ((schedule.everyChunks !== undefined && entry.chunksSinceSnapshot >= schedule.everyChunks) || (schedule.everyMs !== undefined && performance.now() - entry.lastSnapshotAt >= schedule.everyMs));
+          const snapshotDue = periodicDue(entry, schedule);
           if (snapshotDue) waitingForSnapshot.add(chunk.key);
           const result = entry.memory.process(fresh.tokens, { outputs }).then(
             (r): ChunkResult => {
@@ -203,6 +198,12 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
               if (queue.length > 0 && !reader.ready) {
                 void reader.pull();
                 break;
+              }
+              // Nothing in flight: a key that went quiet is snapshotted on time while the layer waits for input.
+              const quiet = queue.length > 0 || reader.ready ? undefined : msUntilQuietSnapshot(memories.live(), schedule);
+              if (quiet !== undefined && !(await reader.pullWithin(quiet))) {
+                for (const entry of quietSnapshotsDue(memories.live(), schedule)) yield await snapshotEvent(entry, 'periodic', snapshotContext);
+                continue;
               }
               let next: IteratorResult<TokenChunk, undefined>;
               try {

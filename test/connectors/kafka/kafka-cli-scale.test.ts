@@ -124,8 +124,12 @@ describe('titans-stream run over Kafka at scale: metrics, worker pools, several 
       const summary = JSON.parse(ended.stdout) as { workers: number; revocations: number };
       expect(summary.workers).toBe(1);
     } catch (error) {
-      // What each process last reported (progress lines, errors), to tell a stall from a crash.
-      const tail = (text: string): string => text.replace(/\r/g, '\n').split('\n').filter(Boolean).slice(-8).join('\n');
+      // What each process last reported (its last warnings and errors, and its last progress line), to tell a stall from a crash.
+      const tail = (text: string): string => {
+        const lines = text.replace(/\r/g, '\n').split('\n').filter(Boolean);
+        const isProgress = (line: string): boolean => /^\d+ records \(/.test(line);
+        return [...lines.filter((l) => !isProgress(l)).slice(-8), ...lines.filter(isProgress).slice(-1)].join('\n');
+      };
       throw new Error(`${(error as Error).message}\nfirst process, last stderr lines:\n${tail(first.stderr())}\nsecond process, last stderr lines:\n${tail(second?.stderr() ?? '')}`, { cause: error });
     } finally {
       first.child.kill('SIGKILL');

@@ -105,6 +105,55 @@ describe('runKafkaPipeline on the real broker', () => {
     expect([...new Set(scoredInputs(await readOutputs(kafka.client(), outputTopic, 360)))].sort()).toEqual(allInputs(lines).sort());
   }, 90_000);
 
+  it('a quiet stream: every score reaches the output topic while the run goes on, with no snapshot due and no stop', async () => {
+    const { topic, outputTopic, snapshotTopic, lines } = await setup(40, 15);
+    const run = runKafkaPipeline({
+      client: kafka.client(),
+      groupId: uniqueName('quiet-group'),
+      topics: [topic],
+      memory: TEST_MEMORY,
+      snapshotTopic,
+      // No snapshot (which would flush the outputs) comes due in this test.
+      snapshots: { everyChunks: 1_000_000 },
+      flushAfterMs: 200,
+      output: { topic: outputTopic },
+      source: { consumer: { maxWaitTimeMs: 100 } },
+    });
+    try {
+      const outputs = await readOutputs(kafka.client(), outputTopic, 120, 30_000);
+      expect(scoredInputs(outputs).sort()).toEqual(allInputs(lines).sort());
+      expect(run.stats().snapshots).toBe(0);
+    } finally {
+      await run.stop();
+    }
+  }, 60_000);
+
+  it('exactly-once, a quiet stream: snapshots by time commit every output and offset while the run goes on', async () => {
+    const { topic, outputTopic, snapshotTopic, lines } = await setup(40, 16);
+    const groupId = uniqueName('quiet-eos-group');
+    const run = runKafkaPipeline({
+      client: kafka.client(),
+      groupId,
+      topics: [topic],
+      memory: TEST_MEMORY,
+      snapshotTopic,
+      // Only the time-based schedule can commit: no partition sends another chunk after its last one.
+      snapshots: { everyChunks: 1_000_000, everyMs: 500 },
+      flushAfterMs: 200,
+      output: { topic: outputTopic },
+      exactlyOnce: true,
+      source: { consumer: { maxWaitTimeMs: 100 } },
+    });
+    try {
+      const outputs = await readOutputs(kafka.client(), outputTopic, 120, 30_000);
+      expect(scoredInputs(outputs).sort()).toEqual(allInputs(lines).sort());
+      const admin = await kafka.admin();
+      await waitUntil('every offset committed', async () => (await admin.fetchOffsets(groupId, [topic])).every((o) => o.offset === '40'), 10_000);
+    } finally {
+      await run.stop();
+    }
+  }, 60_000);
+
   it('two members split the partitions; when one stops, its partitions move to the other with their memories, nothing lost', async () => {
     const { topic, outputTopic, snapshotTopic, lines: first } = await setup(100, 12);
     const groupId = uniqueName('group');

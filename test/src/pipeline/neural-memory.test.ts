@@ -7,6 +7,7 @@ import { InMemorySnapshotStore } from '../../../src/snapshot/index.js';
 import { fromIterable, pipe, toArray } from '../../../src/stream/index.js';
 import { initBackend, tf } from '../../../src/tensor/index.js';
 import { ByteTokenizer } from '../../../src/tokenize/index.js';
+import { expectQuietKeysSnapshotted } from '../../support/quiet-snapshots.js';
 import { interleave, streamRecords, stallingSource } from '../../support/stream-fixtures.js';
 
 const memory = { dim: 16, heads: 2, headDim: 8, chunkSize: 8, seed: 3 };
@@ -113,6 +114,10 @@ describe('neuralMemory (keyed layer)', () => {
     expect(returned()).toBe(true);
     await pending.catch(() => undefined);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('snapshots a key that went quiet once everyMs has passed, while waiting for input; not again until it absorbs more', async () => {
+    await expectQuietKeysSnapshotted(neuralMemory({ memory, snapshots: { everyMs: 150 } }), 150);
   });
 
   it('with a cap on live memories evicts with a snapshot and restores from the store: same results as no cap', async () => {

@@ -71,6 +71,30 @@ describe('SourceReader', () => {
     expect(source.stats.returnCalls).toBe(1);
   });
 
+  it('pullWithin() is true once a value is ready, false when time runs out first; the pull is not lost', async () => {
+    const source = probe(range(1), 'hang');
+    const reader = new SourceReader(source);
+    expect(await reader.pullWithin(1000)).toBe(true);
+    expect(await reader.pullWithin(0)).toBe(true); // the value is still waiting
+    expect(await reader.next()).toEqual({ done: false, value: 1 });
+    const started = performance.now();
+    expect(await reader.pullWithin(40)).toBe(false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+    expect(await reader.pullWithin(10)).toBe(false);
+    expect(source.stats.nextCalls).toBe(2); // one pull, still in flight
+    await reader.close();
+    expect(source.stats.returnCalls).toBe(1);
+  });
+
+  it('pullWithin() rejects with the signal’s reason when it aborts', async () => {
+    const controller = new AbortController();
+    const reader = new SourceReader(probe<number>([], 'hang'), controller.signal);
+    const waiting = reader.pullWithin(10_000);
+    controller.abort('stop');
+    await expect(waiting).rejects.toBe('stop');
+    await reader.close();
+  });
+
   it('reads synchronous iterables, strings included', async () => {
     const reader = new SourceReader('ab');
     expect(await reader.next()).toEqual({ done: false, value: 'a' });

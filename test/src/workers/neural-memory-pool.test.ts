@@ -7,6 +7,7 @@ import { fromIterable, pipe, toArray } from '../../../src/stream/index.js';
 import { initBackend } from '../../../src/tensor/index.js';
 import { ByteTokenizer } from '../../../src/tokenize/index.js';
 import { MemoryWorkers, neuralMemoryPool, shardOf, type NeuralMemoryPoolOptions } from '../../../src/workers/index.js';
+import { expectQuietKeysSnapshotted } from '../../support/quiet-snapshots.js';
 import { interleave, streamRecords } from '../../support/stream-fixtures.js';
 
 const memory = { dim: 16, heads: 2, headDim: 8, chunkSize: 8, seed: 3 };
@@ -126,6 +127,10 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
     expect(returned).toBe(true);
     expect(new Set(tensors).size).toBe(1);
     expect((await pool.stats()).workers).toEqual([]);
+  });
+
+  it('snapshots a key that went quiet once everyMs has passed (taken from its worker while waiting for input); not again until it absorbs more', async () => {
+    await expectQuietKeysSnapshotted(neuralMemoryPool({ memory, workers: 2, snapshots: { everyMs: 150 } }), 150);
   });
 
   it('holds the source back: at most maxInFlight chunks per worker are out while the consumer waits', async () => {
