@@ -22,34 +22,30 @@ let chunks = 0;
 /** Replies not yet posted, and the buffers they transfer. */
 let outbox: WorkerReply[] = [];
 let outboxTransfer: ArrayBuffer[] = [];
-let flushScheduled = false;
 /** Most replies posted in one message. */
 const MAX_BATCH = 16;
-/** Requests received and not yet handled (including the one being handled). */
-let backlog = 0;
-/** Post at once when fewer requests than this wait behind the current one. */
+/** Requests received and not yet taken up, in order. */
+const pending: WorkerRequest[] = [];
+/** Whether a request is being handled or the next one is scheduled. */
+let pumping = false;
+/** Post the queued replies before taking up a request when fewer than this many are left. */
 const LOW_WATER = 2;
 
 /**
- * Queues a reply; the queue is posted as one message at the end of this turn of the event loop
- * (after the requests that arrived meanwhile were handled), when it is full, or at once when the
- * worker is about to run out of work. Waking the other thread costs far more than copying a
- * reply, so a busy worker answers several chunks at once; but the pool sends a key's next chunks
- * only as results come back, so holding every reply until the backlog is empty would leave the
- * worker idle for a round trip each time: replies go out while the last requests are computed.
+ * Queues a reply; the queue is posted as one message when it is full, when the worker is about
+ * to run out of work (see {@link pump}), or when it has. Waking the other thread costs far more
+ * than copying a reply, so a busy worker answers several chunks at once; but the pool sends a
+ * key's next chunks only as results come back, so holding every reply until nothing is left would
+ * leave the worker idle for a round trip each time: replies go out while the last request is
+ * computed.
  */
 function send(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   outbox.push(reply);
   outboxTransfer.push(...transfer);
-  if (outbox.length >= MAX_BATCH || backlog - 1 < LOW_WATER) flush();
-  else if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
-  }
+  if (outbox.length >= MAX_BATCH) flush();
 }
 
 function flush(): void {
-  flushScheduled = false;
   if (outbox.length === 0) return;
   port?.postMessage(outbox, outboxTransfer);
   outbox = [];
@@ -147,22 +143,46 @@ async function handle(request: WorkerRequest): Promise<void> {
   }
 }
 
-let queue: Promise<void> = initBackend(data.backend === undefined ? {} : { backend: data.backend }).then(
-  (backend) => send({ type: 'ready', backend: backend.name }),
+/** Whether the backend started (the worker then takes requests). */
+const started: Promise<boolean> = initBackend(data.backend === undefined ? {} : { backend: data.backend }).then(
+  (backend) => {
+    send({ type: 'ready', backend: backend.name });
+    flush();
+    return true;
+  },
   (error: unknown) => {
     send({ type: 'error', id: undefined, memory: undefined, error: errorInfo(error) });
     flush();
     port.close();
+    return false;
   },
 );
 
-port.on('message', (request: WorkerRequest) => {
-  backlog += 1;
-  queue = queue.then(() =>
-    handle(request).finally(() => (backlog -= 1)).catch((error: unknown) => {
+/**
+ * Handles the next request, then schedules the one after for the next turn of the event loop: the
+ * requests posted meanwhile are received in between, so the batching of replies sees how much
+ * work is really left (a chain of promise jobs would receive nothing until it ended).
+ */
+function pump(): void {
+  if (pending.length < LOW_WATER) flush();
+  const request = pending.shift();
+  if (request === undefined) {
+    pumping = false;
+    return;
+  }
+  handle(request)
+    .catch((error: unknown) => {
       const id = 'id' in request ? request.id : undefined;
       const memory = 'memory' in request ? request.memory : undefined;
       send({ type: 'error', id, memory, error: errorInfo(error) });
-    }),
-  );
+    })
+    .finally(() => setImmediate(pump));
+}
+
+// The pool posts its requests in batches, in order; they are handled one at a time, in that order.
+port.on('message', (requests: WorkerRequest[]) => {
+  pending.push(...requests);
+  if (pumping) return;
+  pumping = true;
+  void started.then((ok) => ok && setImmediate(pump));
 });

@@ -31,7 +31,9 @@ export interface NeuralMemoryPoolOptions extends Omit<NeuralMemoryOptions, 'crea
   /**
    * Chunks per worker sent but not yet emitted downstream, per iteration (backpressure across the
    * thread boundary: the source is not read further while the next chunk's worker is full; with a
-   * shared `pool`, each iteration has its own allowance). Default 4.
+   * shared `pool`, each iteration has its own allowance). Default 8: a worker answers in batches
+   * while requests wait behind the one it computes, so a larger allowance means fewer messages
+   * (each one wakes a thread) per chunk.
    */
   readonly maxInFlight?: number;
   /** Backend of each worker's TensorFlow.js instance (default: TITANS_BACKEND, else auto). */
@@ -93,7 +95,7 @@ function checkPositiveInteger(field: string, value: number | undefined): void {
  *   stream with `ERR_WORKER`.
  */
 export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralMemoryPool {
-  const { predictions = 0, retrievals = false, store, snapshots: schedule, maxInFlight = 4, pool: shared } = options;
+  const { predictions = 0, retrievals = false, store, snapshots: schedule, maxInFlight = 8, pool: shared } = options;
   if (shared !== undefined && options.workers !== undefined) throw new ConfigError('workers', 'give either workers or pool, not both');
   checkPositiveInteger('workers', options.workers);
   checkPositiveInteger('maxInFlight', maxInFlight);

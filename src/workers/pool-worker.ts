@@ -40,6 +40,9 @@ export class PoolWorker {
   readonly #worker: Worker;
   readonly #waiting = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: unknown) => void }>();
   #nextId = 0;
+  /** Requests not yet posted, and the buffers they transfer (see {@link PoolWorker.#enqueue}). */
+  #outbox: WorkerRequest[] = [];
+  #outboxTransfer: ArrayBuffer[] = [];
   #failure: TitansError | undefined;
   #closing = false;
   readonly #exited: Promise<void>;
@@ -104,14 +107,34 @@ export class PoolWorker {
         resolve: (reply) => (reply.type === expect ? resolve(reply as Extract<WorkerReply, { type: R }>) : reject(new TitansError('ERR_WORKER', `memory worker ${this.index} answered ${reply.type} to a request for ${expect}`))),
         reject,
       });
-      this.#worker.postMessage({ ...message, id }, transfer);
+      this.#enqueue({ ...message, id } as WorkerRequest, transfer);
     });
   }
 
   /** Sends a request that is not answered (its failure shows in the key's next answered request). */
   post(message: Unanswered): void {
-    if (this.#failure === undefined && !this.#closing) this.#worker.postMessage(message);
+    if (this.#failure === undefined && !this.#closing) this.#enqueue(message);
   }
+
+  /**
+   * Queues a request; the queue is posted as one message once this turn of the event loop has run
+   * its callbacks and promise jobs. Each message costs both threads far more (a wake-up, an event,
+   * a deserialisation) than the few chunks it carries, and the requests a pipeline makes in one
+   * turn (refilling a worker after a batch of results) reach the worker together anyway.
+   */
+  #enqueue(request: WorkerRequest, transfer: ArrayBuffer[] = []): void {
+    if (this.#outbox.length === 0) setImmediate(this.#flush);
+    this.#outbox.push(request);
+    this.#outboxTransfer.push(...transfer);
+  }
+
+  readonly #flush = (): void => {
+    const requests = this.#outbox;
+    const transfer = this.#outboxTransfer;
+    this.#outbox = [];
+    this.#outboxTransfer = [];
+    if (requests.length > 0 && this.#failure === undefined) this.#worker.postMessage(requests, transfer);
+  };
 
   /**
    * Asks the worker to dispose its memories and exit (after the requests already sent);
@@ -120,7 +143,10 @@ export class PoolWorker {
   async close(): Promise<void> {
     if (!this.#closing) {
       this.#closing = true;
-      if (this.#failure === undefined) this.#worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+      if (this.#failure === undefined) {
+        this.#outbox.push({ type: 'close' });
+        this.#flush();
+      }
     }
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS, 'late')));

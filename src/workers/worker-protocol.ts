@@ -12,8 +12,9 @@ export interface MemoryWorkerData {
 }
 
 /**
- * Requests from the pool to a worker. Every request with an `id` is answered once. `memory` names
- * one opened memory (unique per pool: a key opened again is a new memory).
+ * Requests from the pool to a worker (posted as arrays of them, in order). Every request with an
+ * `id` is answered once. `memory` names one opened memory (unique per pool: a key opened again is
+ * a new memory).
  */
 export type WorkerRequest =
   | { readonly type: 'open'; readonly memory: string }
