@@ -3,10 +3,12 @@
  * associative recall and ablations for every model variant at equal parameter count and equal
  * training budget, plus spam-vs-ham anomaly detection by surprise.
  *
- *   npx tsx bench/eval.ts [--quick] [--model models/default] [--out bench/results] [--doc docs/evaluation.md]
+ *   npx tsx bench/eval.ts [--quick] [--budget k] [--model models/default] [--out bench/results] [--doc docs/evaluation.md]
  *   npx tsx bench/eval.ts --render bench/results/eval-full.json [--doc docs/evaluation.md]
  *
  * `--render` only rewrites the Markdown section from a JSON file of an earlier run.
+ * `--budget k` multiplies every training budget (steps) by k; such a run writes
+ * `<out>/eval-full-x<k>.json` and `docs/evaluation-x<k>.md` instead of the default files.
  * Writes `<out>/eval-<full|quick>.json` and (full runs, or when --doc is given) the Markdown
  * report. Progress goes to stderr. Protocols: bench/eval/*.ts and docs/evaluation.md.
  */
@@ -34,6 +36,7 @@ import { evaluationVariants, trainVariant } from './eval/variants.js';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    budget: { type: 'string', default: '1' },
     model: { type: 'string', default: 'models/default' },
     out: { type: 'string', default: 'bench/results' },
     doc: { type: 'string' },
@@ -42,6 +45,13 @@ const { values } = parseArgs({
   strict: true,
 });
 const quick = values.quick;
+const budget = Number(values.budget);
+if (!(Number.isSafeInteger(budget) && budget >= 1)) {
+  process.stderr.write(`--budget must be a whole number ≥ 1 (a multiple of the default training steps), got ${values.budget}\n`);
+  process.exit(2);
+}
+/** Suffix of the output files of a run with a larger budget. */
+const budgetSuffix = budget === 1 ? '' : `-x${budget}`;
 
 /** Writes the generated section of the Markdown report into `doc`, keeping the text around it. */
 async function writeDoc(doc: string, report: EvalReport): Promise<void> {
@@ -59,14 +69,14 @@ if (values.render !== undefined) {
 /** Every knob of the run; the quick settings only check that everything runs. */
 const SETTINGS = {
   size: { dim: 32, layers: 2, heads: 2, segment: 32, window: 64, persistent: 4, seed: 0 },
-  lm: quick ? { steps: 3, batch: 2, seqLen: 64, lr: 3e-3, seed: 0 } : { steps: 50, batch: 4, seqLen: 128, lr: 5e-3, seed: 0 },
+  lm: quick ? { steps: 3 * budget, batch: 2, seqLen: 64, lr: 3e-3, seed: 0 } : { steps: 50 * budget, batch: 4, seqLen: 128, lr: 5e-3, seed: 0 },
   heldOutBytes: quick ? 1024 : 4096,
   needle: quick
     ? { distances: [0, 256], trials: 1, lead: 64, wrong: 9, models: ['mac', 'swa', 'default'], hays: ['noise', 'brown'] }
     : { distances: [0, 1024, 4096, 16_384], trials: 1, lead: 64, wrong: 9, models: ['mac', 'swa', 'lmm', 'default'], hays: ['noise', 'brown'] },
   recall: quick
-    ? { train: { steps: 3, batch: 2, seqLen: 64, lr: 3e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16], examples: 4 }
-    : { train: { steps: 30, batch: 2, seqLen: 128, lr: 5e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16, 32], examples: 8 },
+    ? { train: { steps: 3 * budget, batch: 2, seqLen: 64, lr: 3e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16], examples: 4 }
+    : { train: { steps: 30 * budget, batch: 2, seqLen: 128, lr: 5e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16, 32], examples: 8 },
   anomaly: quick ? { count: 40, spamFraction: 0.2, maxBytes: 300, seed: 0 } : { count: 150, spamFraction: 0.2, maxBytes: 400, seed: 0 },
 };
 /** Variants that also run the recall test (the ablations only get bits per byte). */
@@ -227,6 +237,7 @@ if (defaultModel) {
 
 const report: EvalReport = {
   quick,
+  budget,
   date: new Date().toISOString(),
   seconds: seconds(),
   machine: { cpus: cpus().length, loadAverageAtEnd: loadavg(), backend: backend.name, node: process.version, tfjs: tf.version_core },
@@ -240,10 +251,10 @@ const report: EvalReport = {
   anomalyData: { messages: messages.length, spam: labels.filter((l) => l === 1).length, bytes: messages.reduce((s, m) => s + m.bytes.length, 0) },
 };
 await mkdir(values.out, { recursive: true });
-const jsonFile = join(values.out, `eval-${quick ? 'quick' : 'full'}.json`);
+const jsonFile = join(values.out, `eval-${quick ? 'quick' : 'full'}${budgetSuffix}.json`);
 await writeFile(jsonFile, JSON.stringify(report, null, 2) + '\n');
 log(`wrote ${jsonFile}`);
-const doc = values.doc ?? (quick ? undefined : 'docs/evaluation.md');
+const doc = values.doc ?? (quick ? undefined : `docs/evaluation${budgetSuffix}.md`);
 if (doc !== undefined) {
   await writeDoc(doc, report);
   log(`wrote ${doc}`);

@@ -17,7 +17,7 @@
  * `workerCpuOverheadPercent` compares CPU time (all threads) per token, which the load of other
  * processes changes less than wall-clock time.
  *
- * Run: `npx tsx bench/scale.ts [--tokens 200000] [--keys 8] [--rounds 3] [--warmup-tokens 300000]`
+ * Run: `npx tsx bench/scale.ts [--tokens 200000] [--keys 8] [--rounds 3] [--warmup-tokens 300000] [--max-in-flight n]`
  * (TITANS_BACKEND picks the backend; default wasm).
  */
 import { readFileSync } from 'node:fs';
@@ -29,15 +29,17 @@ import { sampleLogRecords } from '../src/sample/index.js';
 import { fromIterable, pipe, take, toArray, type AsyncOperator } from '../src/stream/index.js';
 import { initBackend } from '../src/tensor/index.js';
 import { BYTE_RECORD_SEPARATOR, ByteTokenizer } from '../src/tokenize/index.js';
-import { MemoryWorkers, neuralMemoryPool } from '../src/workers/index.js';
+import { MemoryWorkers, neuralMemoryPool, type PoolStats } from '../src/workers/index.js';
 
 const { values } = parseArgs({
-  options: { tokens: { type: 'string', default: '200000' }, keys: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, 'warmup-tokens': { type: 'string', default: '300000' } },
+  options: { tokens: { type: 'string', default: '200000' }, keys: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, 'warmup-tokens': { type: 'string', default: '300000' }, 'max-in-flight': { type: 'string' } },
 });
 const tokens = Number(values.tokens);
 const warmupTokens = Number(values['warmup-tokens']);
 const keyCount = Number(values.keys);
 const rounds = Number(values.rounds);
+/** The pools' allowance of chunks out per worker (default: the pool's own). */
+const inFlight = values['max-in-flight'] === undefined ? {} : { maxInFlight: Number(values['max-in-flight']) };
 /** Share of each round's chunks left out of the figures: the new memories' first chunks. */
 const WARMUP_FRACTION = 0.25;
 const memory = { dim: 64, depth: 2, chunkSize: 64, learningRate: 0.05, forget: 0.001 };
@@ -67,9 +69,11 @@ interface Measurement {
   /** CPU microseconds per token of the main thread alone: with a pool, the cost of driving the workers. */
   readonly mainThreadUsPerToken: number;
   readonly firstEventMs: number;
+  /** Per worker of the pool: its busy time (handling requests) over the measured wall time. */
+  readonly workerBusy?: readonly number[];
 }
 
-async function measure(layer: AsyncOperator<TokenChunk, MemoryEvent>, chunks: TokenChunk[]): Promise<Measurement> {
+async function measure(layer: AsyncOperator<TokenChunk, MemoryEvent>, chunks: TokenChunk[], pool?: MemoryWorkers): Promise<Measurement> {
   const started = performance.now();
   let first = NaN;
   let firstEventMs = NaN;
@@ -77,12 +81,14 @@ async function measure(layer: AsyncOperator<TokenChunk, MemoryEvent>, chunks: To
   let mainCpu = mainThreadCpuMs();
   let seen = 0;
   let counted = 0;
+  let busyAtFirst: Promise<PoolStats> | undefined;
   const warmup = Math.ceil(chunks.length * WARMUP_FRACTION);
   for await (const event of layer(fromIterable(chunks))) {
     if (event.type !== 'chunk') continue;
     seen += 1;
     if (seen === 1) firstEventMs = performance.now() - started;
     if (seen === warmup) {
+      busyAtFirst = pool?.stats();
       first = performance.now();
       cpu = process.cpuUsage();
       mainCpu = mainThreadCpuMs();
@@ -90,9 +96,12 @@ async function measure(layer: AsyncOperator<TokenChunk, MemoryEvent>, chunks: To
   }
   const end = performance.now();
   const used = process.cpuUsage(cpu);
+  const before = await busyAtFirst;
+  const after = before === undefined ? undefined : await pool?.stats();
+  const workerBusy = after?.workers.map((w, i) => +((w.busyMs - (before?.workers[i]?.busyMs ?? 0)) / (end - first)).toFixed(3));
   const mainThreadUsPerToken = ((mainThreadCpuMs() - mainCpu) * 1000) / counted;
   const cpuMicros = used.user + used.system;
-  return { tokensPerSec: (counted * 1000) / (end - first), tokensPerCpuSec: (counted * 1e6) / cpuMicros, coresUsed: cpuMicros / 1000 / (end - first), mainThreadUsPerToken, firstEventMs };
+  return { tokensPerSec: (counted * 1000) / (end - first), tokensPerCpuSec: (counted * 1e6) / cpuMicros, coresUsed: cpuMicros / 1000 / (end - first), mainThreadUsPerToken, firstEventMs, ...(workerBusy === undefined ? {} : { workerBusy }) };
 }
 
 function median(xs: number[]): number {
@@ -115,10 +124,10 @@ const oneKey = await input(1);
 const pools = { two: await startPool(2), oneMany: await startPool(1), oneOne: await startPool(1) };
 /** Each case: its layer (a new iteration, with new memories, every time it is applied), its input, and its threads. */
 const cases = {
-  'pool-2-workers/many-keys': { layer: neuralMemoryPool({ pool: pools.two.pool }), chunks: manyKeys, keys: keyCount, threads: 2, startMs: pools.two.startMs },
-  'pool-1-worker/many-keys': { layer: neuralMemoryPool({ pool: pools.oneMany.pool }), chunks: manyKeys, keys: keyCount, threads: 1, startMs: pools.oneMany.startMs },
-  'pool-1-worker/one-key': { layer: neuralMemoryPool({ pool: pools.oneOne.pool }), chunks: oneKey, keys: 1, threads: 1, startMs: pools.oneOne.startMs },
-  'main-thread/one-key': { layer: neuralMemory({ memory }), chunks: oneKey, keys: 1, threads: 1, startMs: 0 },
+  'pool-2-workers/many-keys': { layer: neuralMemoryPool({ pool: pools.two.pool, ...inFlight }), pool: pools.two.pool, chunks: manyKeys, keys: keyCount, threads: 2, startMs: pools.two.startMs },
+  'pool-1-worker/many-keys': { layer: neuralMemoryPool({ pool: pools.oneMany.pool, ...inFlight }), pool: pools.oneMany.pool, chunks: manyKeys, keys: keyCount, threads: 1, startMs: pools.oneMany.startMs },
+  'pool-1-worker/one-key': { layer: neuralMemoryPool({ pool: pools.oneOne.pool, ...inFlight }), pool: pools.oneOne.pool, chunks: oneKey, keys: 1, threads: 1, startMs: pools.oneOne.startMs },
+  'main-thread/one-key': { layer: neuralMemory({ memory }), pool: undefined, chunks: oneKey, keys: 1, threads: 1, startMs: 0 },
 };
 const progress = new ProgressLine(process.stderr);
 const warmups: Record<string, { readonly tokensPerSec: number; readonly tokensPerCpuSec: number }> = {};
@@ -138,7 +147,7 @@ let done = 0;
 for (let round = 0; round < rounds; round++) {
   for (const [name, c] of Object.entries(cases)) {
     progress.update(`bench:scale ${done + 1}/${total}: ${name}, round ${round + 1}/${rounds}`, true);
-    const m = await measure(c.layer, c.chunks);
+    const m = await measure(c.layer, c.chunks, c.pool);
     done += 1;
     progress.done();
     loads.push(loadavg()[0] as number);
@@ -146,7 +155,7 @@ for (let round = 0; round < rounds; round++) {
     (cpuResults[name] ??= []).push(m.tokensPerCpuSec);
     (coreResults[name] ??= []).push(m.coresUsed);
     (mainThreadResults[name] ??= []).push(m.mainThreadUsPerToken);
-    process.stdout.write(JSON.stringify({ case: name, round, tokensPerSec: Math.round(m.tokensPerSec), tokensPerCpuSec: Math.round(m.tokensPerCpuSec), coresUsed: +m.coresUsed.toFixed(2), mainThreadUsPerToken: +m.mainThreadUsPerToken.toFixed(2), firstEventMs: Math.round(m.firstEventMs), loadavg1m: loadavg()[0] }) + '\n');
+    process.stdout.write(JSON.stringify({ case: name, round, tokensPerSec: Math.round(m.tokensPerSec), tokensPerCpuSec: Math.round(m.tokensPerCpuSec), coresUsed: +m.coresUsed.toFixed(2), mainThreadUsPerToken: +m.mainThreadUsPerToken.toFixed(2), firstEventMs: Math.round(m.firstEventMs), ...(m.workerBusy === undefined ? {} : { workerBusy: m.workerBusy }), loadavg1m: loadavg()[0] }) + '\n');
   }
 }
 const med = (name: string): number => median(results[name] ?? []);

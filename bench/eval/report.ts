@@ -40,6 +40,8 @@ export interface RecallRow {
 /** Everything `bench/eval.ts` measured. */
 export interface EvalReport {
   readonly quick: boolean;
+  /** Multiple of the default training steps (`--budget`; absent in reports from before the flag: 1). */
+  readonly budget?: number;
   readonly date: string;
   readonly seconds: number;
   readonly machine: Record<string, unknown>;
@@ -76,7 +78,10 @@ const pct = (x: number) => `${Math.round(100 * x)}%`;
 export function renderReport(r: EvalReport): string {
   const s = r.settings;
   const lines: string[] = [REPORT_BEGIN, ''];
-  lines.push(`Run: \`npm run bench:eval${r.quick ? ' -- --quick' : ''}\` on ${r.date.slice(0, 16).replace('T', ' ')} UTC — **${(r.seconds / 60).toFixed(1)} minutes** on ${String(r.machine['cpus'])} vCPUs (${String(r.machine['backend'])} backend; load average at the end ${(r.machine['loadAverageAtEnd'] as number[]).map((x) => x.toFixed(1)).join(' / ')} — the machine was shared). JSON: \`bench/results/eval-${r.quick ? 'quick' : 'full'}.json\`.`, '');
+  const budget = r.budget ?? 1;
+  const flags = [...(r.quick ? ['--quick'] : []), ...(budget === 1 ? [] : [`--budget ${budget}`])];
+  const suffix = budget === 1 ? '' : `-x${budget}`;
+  lines.push(`Run: \`npm run bench:eval${flags.length === 0 ? '' : ` -- ${flags.join(' ')}`}\` on ${r.date.slice(0, 16).replace('T', ' ')} UTC — **${(r.seconds / 60).toFixed(1)} minutes** on ${String(r.machine['cpus'])} vCPUs (${String(r.machine['backend'])} backend; load average at the end ${(r.machine['loadAverageAtEnd'] as number[]).map((x) => x.toFixed(1)).join(' / ')} — the machine was shared). JSON: \`bench/results/eval-${r.quick ? 'quick' : 'full'}${suffix}.json\`.`, '');
   lines.push(`Every model: dim ${s.size['dim']}, ${s.size['layers']} blocks, ${s.size['heads']} attention heads, segment ${s.size['segment']}, window ${s.size['window']}, ${s.size['persistent']} persistent tokens; feed-forward width set so that each has MAC's parameter count (±1 %). Budget: ${s.lm.steps} steps × ${s.lm.batch} × ${s.lm.seqLen} = ${s.lm.steps * s.lm.batch * s.lm.seqLen} training bytes of Brown (train split), lr ${s.lm.lr}, seed 0.`, '');
   lines.push('### Held-out bits per byte (Brown held-out split)', '');
   lines.push(`First ${s.heldOutBytes} bytes of the held-out split, read as one stream. Context-free reference (training-byte frequencies): **${f(r.unigramBits)}** bits/byte.`, '');

@@ -18,6 +18,8 @@ const memories = new Map<string, TokenMemory>();
 /** Memories whose last import failed: their next request reports it. */
 const failed = new Map<string, unknown>();
 let chunks = 0;
+/** Milliseconds spent in {@link handle} so far. */
+let busyMs = 0;
 
 /** Replies not yet posted, and the buffers they transfer. */
 let outbox: WorkerReply[] = [];
@@ -130,7 +132,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     case 'stats': {
       const weightNorms: Record<string, number> = {};
       if (request.weightNorms) for (const [name, memory] of memories) weightNorms[name] = memoryWeightNorm(await memory.exportState());
-      send({ type: 'stats', id: request.id, stats: { memories: memories.size, numTensors: tf.memory().numTensors, chunks, weightNorms } });
+      send({ type: 'stats', id: request.id, stats: { memories: memories.size, numTensors: tf.memory().numTensors, chunks, busyMs, weightNorms } });
       return;
     }
     case 'close':
@@ -170,13 +172,17 @@ function pump(): void {
     pumping = false;
     return;
   }
+  const since = performance.now();
   handle(request)
     .catch((error: unknown) => {
       const id = 'id' in request ? request.id : undefined;
       const memory = 'memory' in request ? request.memory : undefined;
       send({ type: 'error', id, memory, error: errorInfo(error) });
     })
-    .finally(() => setImmediate(pump));
+    .finally(() => {
+      busyMs += performance.now() - since;
+      setImmediate(pump);
+    });
 }
 
 // The pool posts its requests in batches, in order; they are handled one at a time, in that order.

@@ -33,6 +33,8 @@ export interface WorkerStats {
   readonly numTensors: number;
   /** Chunks processed since the worker started. */
   readonly chunks: number;
+  /** Milliseconds spent handling requests since the worker started (its busy time: over wall time, its utilization). */
+  readonly busyMs: number;
   /** Weight norm of each live memory (by memory name, `key#n`), when asked for. */
   readonly weightNorms: Readonly<Record<string, number>>;
 }
