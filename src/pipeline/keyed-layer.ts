@@ -12,7 +12,7 @@ import { KeyedMemories, snapshotEvent, snapshotOf } from './keyed-memories.js';
 import type { ChunkResult, MemoryEvent, SnapshotReason } from './memory-events.js';
 import type { StreamMemory } from './stream-memory.js';
 import type { TokenChunk } from './token-chunk.js';
-import { msUntilQuietSnapshot, periodicDue, quietSnapshotsDue, type SnapshotSchedule } from './snapshot-schedule.js';
+import { periodicDue, QuietKeys, type SnapshotSchedule } from './snapshot-schedule.js';
 import { trimCovered } from './trim-covered.js';
 
 export type { SnapshotSchedule } from './snapshot-schedule.js';
@@ -87,7 +87,6 @@ export function checkKeyedLayerOptions(options: KeyedLayerOptions): void {
   }
 }
 
-
 /**
  * The body of every keyed layer: one {@link StreamMemory} per key (made by `create`, restored from
  * the store, evicted beyond `maxLiveMemories`), covered input trimmed so that replays are absorbed
@@ -111,12 +110,13 @@ export function keyedLayer(name: string, create: (key: string) => StreamMemory, 
       const reader = new SourceReader(source, ctx);
       const memories = new KeyedMemories({ create, ...(options.maxLiveMemories === undefined ? {} : { maxLive: options.maxLiveMemories }), ...(store === undefined ? {} : { store }) });
       const snapshotContext = { wait: ctx.wait, beforeSnapshot: options.beforeSnapshot, store };
+      const quietKeys = new QuietKeys(schedule);
       try {
         for (;;) {
           // A key that went quiet is snapshotted on time while the layer waits for input.
-          const quiet = reader.ready ? undefined : msUntilQuietSnapshot(memories.live(), schedule);
+          const quiet = reader.ready ? undefined : quietKeys.msUntilLook();
           if (quiet !== undefined && !(await reader.pullWithin(quiet))) {
-            for (const entry of quietSnapshotsDue(memories.live(), schedule)) yield await snapshotEvent(entry, 'periodic', snapshotContext);
+            for (const entry of quietKeys.look(memories.live())) yield await snapshotEvent(entry, 'periodic', snapshotContext);
             continue;
           }
           const next = await reader.next();

@@ -21,24 +21,45 @@ export function periodicDue(entry: KeyedEntry, schedule: SnapshotSchedule | unde
 }
 
 /**
- * Milliseconds until the first time-based snapshot of a quiet key comes due: a key that has
- * absorbed a chunk since its last snapshot. Undefined when none will (no `everyMs`, nothing new).
+ * Finds the keys of a keyed layer that went quiet with progress not yet snapshotted (see
+ * {@link SnapshotSchedule.everyMs}), while the layer waits for input. It looks over the live keys
+ * only when a look is due, not at every chunk: at the earliest deadline the last look found, and
+ * at least every `everyMs` (a key that absorbs a chunk after a look has its deadline after the
+ * next one), but at most 8 times per `everyMs`. So a layer with many keys pays for a scan per look,
+ * and a quiet key is snapshotted at most `everyMs / 8` late.
  */
-export function msUntilQuietSnapshot(entries: Iterable<KeyedEntry>, schedule: SnapshotSchedule | undefined, now = performance.now()): number | undefined {
-  const everyMs = schedule?.everyMs;
-  if (everyMs === undefined) return undefined;
-  let first: number | undefined;
-  for (const entry of entries) {
-    if (entry.chunksSinceSnapshot === 0) continue;
-    const wait = Math.max(0, entry.lastSnapshotAt + everyMs - now);
-    first = first === undefined ? wait : Math.min(first, wait);
-  }
-  return first;
-}
+export class QuietKeys {
+  #nextLook = 0;
 
-/** The keys whose time-based snapshot is due now although no chunk of theirs came (see {@link msUntilQuietSnapshot}). */
-export function quietSnapshotsDue(entries: Iterable<KeyedEntry>, schedule: SnapshotSchedule | undefined, now = performance.now()): KeyedEntry[] {
-  const everyMs = schedule?.everyMs;
-  if (everyMs === undefined) return [];
-  return [...entries].filter((entry) => entry.chunksSinceSnapshot > 0 && now - entry.lastSnapshotAt >= everyMs);
+  /** @param schedule - The layer's snapshot schedule; without `everyMs` there is nothing to watch. */
+  constructor(private readonly schedule: SnapshotSchedule | undefined) {}
+
+  /**
+   * How long the layer may wait for input before the next look.
+   *
+   * @returns Milliseconds (0: look now), or undefined when the schedule has no `everyMs`.
+   */
+  msUntilLook(now = performance.now()): number | undefined {
+    return this.schedule?.everyMs === undefined ? undefined : Math.max(0, this.#nextLook - now);
+  }
+
+  /**
+   * Looks over the live keys and schedules the next look.
+   *
+   * @param entries - The layer's live entries.
+   * @returns Those due a time-based snapshot now: absorbed a chunk since their last snapshot, `everyMs` ago or more.
+   */
+  look(entries: Iterable<KeyedEntry>, now = performance.now()): KeyedEntry[] {
+    const everyMs = this.schedule?.everyMs ?? Infinity;
+    const due: KeyedEntry[] = [];
+    let next = now + everyMs;
+    for (const entry of entries) {
+      if (entry.chunksSinceSnapshot === 0) continue;
+      const deadline = entry.lastSnapshotAt + everyMs;
+      if (deadline <= now) due.push(entry);
+      else next = Math.min(next, deadline);
+    }
+    this.#nextLook = Math.max(next, now + everyMs / 8);
+    return due;
+  }
 }

@@ -7,7 +7,7 @@ import { checkKeyedLayerOptions } from '../pipeline/keyed-layer.js';
 import { KeyedMemories, snapshotEvent, snapshotOf, type KeyedEntry } from '../pipeline/keyed-memories.js';
 import type { ChunkResult, MemoryEvent } from '../pipeline/memory-events.js';
 import type { NeuralMemoryOptions } from '../pipeline/neural-memory.js';
-import { msUntilQuietSnapshot, periodicDue, quietSnapshotsDue } from '../pipeline/snapshot-schedule.js';
+import { periodicDue, QuietKeys } from '../pipeline/snapshot-schedule.js';
 import type { TokenChunk } from '../pipeline/token-chunk.js';
 import { trimCovered } from '../pipeline/trim-covered.js';
 import type { MemorySnapshot } from '../snapshot/memory-snapshot.js';
@@ -126,6 +126,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
       const waitingForSnapshot = new Set<string>();
 
       const snapshotContext = { wait: ctx.wait, beforeSnapshot: options.beforeSnapshot, store };
+      const quietKeys = new QuietKeys(schedule);
 
       const canSend = (chunk: TokenChunk): boolean => out[workers.shardOf(chunk.key)] as number < maxInFlight && !waitingForSnapshot.has(chunk.key);
 
@@ -202,9 +203,9 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
                 break;
               }
               // Nothing in flight: a key that went quiet is snapshotted on time while the layer waits for input.
-              const quiet = queue.length > 0 || reader.ready ? undefined : msUntilQuietSnapshot(memories.live(), schedule);
+              const quiet = queue.length > 0 || reader.ready ? undefined : quietKeys.msUntilLook();
               if (quiet !== undefined && !(await reader.pullWithin(quiet))) {
-                for (const entry of quietSnapshotsDue(memories.live(), schedule)) yield await snapshotEvent(entry, 'periodic', snapshotContext);
+                for (const entry of quietKeys.look(memories.live())) yield await snapshotEvent(entry, 'periodic', snapshotContext);
                 continue;
               }
               let next: IteratorResult<TokenChunk, undefined>;
