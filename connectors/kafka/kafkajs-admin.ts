@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import kafkajs from 'kafkajs';
+import { kafkajs } from './kafkajs-library.js';
 import type { KafkaAdmin, KafkaCommittedOffset, KafkaPartitionOffsets, KafkaTopicSpec } from './client.js';
 import { KafkaConnectorError } from './errors.js';
 import { definedOnly } from './kafkajs-convert.js';

@@ -1,5 +1,5 @@
 import type { LogEntry, logCreator } from 'kafkajs';
-import kafkajs from 'kafkajs';
+import { kafkajs } from './kafkajs-library.js';
 import { ConfigError } from '../../src/errors/index.js';
 import type { KafkaAdmin, KafkaClient, KafkaConsumer, KafkaConsumerOptions, KafkaProducer, KafkaProducerOptions } from './client.js';
 import { KafkaJsAdmin } from './kafkajs-admin.js';

@@ -1,5 +1,5 @@
 import type { Kafka, Producer, RecordMetadata, Sender, Transaction } from 'kafkajs';
-import kafkajs from 'kafkajs';
+import { kafkajs } from './kafkajs-library.js';
 import { ConfigError } from '../../src/errors/index.js';
 import type {
   KafkaProducer,

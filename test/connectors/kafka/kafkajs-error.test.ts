@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import { kafkajs } from '../../../connectors/kafka/kafkajs-library.js';
 import { describe, expect, it } from 'vitest';
 import { KafkaConnectorError } from '../../../connectors/kafka/index.js';
 import { fromKafkaJsError, originalKafkaJsError } from '../../../connectors/kafka/kafkajs-error.js';

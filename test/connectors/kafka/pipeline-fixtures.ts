@@ -95,12 +95,34 @@ export async function readOutputs(client: KafkaClient, topic: string, count: num
         for (const record of batch.records) got.push({ record, json: JSON.parse(new TextDecoder().decode(record.value as Uint8Array)) as OutputRecord['json'] });
       },
     });
-    await waitUntil(`${count} outputs on ${topic}`, () => got.length >= count, timeoutMs);
+    await waitUntil(`${count} outputs on ${topic}`, () => got.length >= count, timeoutMs).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}; ${await describeArrivals(client, topic, got)}`);
+    });
     // Anything beyond `count` (duplicates) shows up shortly after.
     await new Promise((resolve) => setTimeout(resolve, 500));
     return got;
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/** What a read of the output topic got, by partition, against the topic's end offsets: for a timeout's message. */
+async function describeArrivals(client: KafkaClient, topic: string, got: readonly OutputRecord[]): Promise<string> {
+  const admin = client.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const parts = ends.map(({ partition, high }) => {
+      const here = got.filter((o) => o.record.partition === partition);
+      const scores = here.filter((o) => o.json.type === 'score').length;
+      const last = here.reduce((m, o) => Math.max(m, Number(o.record.offset)), -1);
+      return `partition ${partition}: ${here.length} read (${scores} scores), last offset read ${last}, end offset ${high}`;
+    });
+    const byInput = new Map<number, number>();
+    for (const o of got) if (o.json.type === 'score' && o.json.position.kind === 'kafka') byInput.set(o.json.position.partition, (byInput.get(o.json.position.partition) ?? 0) + 1);
+    return `got ${got.length}: ${parts.join('; ')}; scores by input partition ${JSON.stringify(Object.fromEntries(byInput))}`;
+  } finally {
+    await admin.disconnect();
   }
 }
 
