@@ -10,6 +10,7 @@ import type { NeuralMemoryOptions } from '../pipeline/neural-memory.js';
 import { periodicDue, QuietKeys } from '../pipeline/snapshot-schedule.js';
 import type { TokenChunk } from '../pipeline/token-chunk.js';
 import { trimCovered } from '../pipeline/trim-covered.js';
+import type { TokenMemoryResult } from '../memory/token-memory.js';
 import type { MemorySnapshot } from '../snapshot/memory-snapshot.js';
 import { interruptible } from '../stream/interruptible.js';
 import { SourceReader } from '../stream/source-reader.js';
@@ -29,11 +30,13 @@ export interface NeuralMemoryPoolOptions extends Omit<NeuralMemoryOptions, 'crea
    */
   readonly pool?: MemoryWorkers;
   /**
-   * Chunks per worker sent but not yet emitted downstream, per iteration (backpressure across the
-   * thread boundary: the source is not read further while the next chunk's worker is full; with a
-   * shared `pool`, each iteration has its own allowance). Default 8: a worker answers in batches
-   * while requests wait behind the one it computes, so a larger allowance means fewer messages
-   * (each one wakes a thread) per chunk.
+   * Chunks per worker sent but not yet answered (default 8). The layer reads ahead of what it has
+   * emitted by at most twice `maxInFlight` chunks per worker (backpressure across the thread
+   * boundary: the source is read no further while that many wait to be emitted; with a shared
+   * `pool`, each iteration has its own allowance). A worker answers in batches while requests wait
+   * behind the one it computes, so a larger allowance means fewer messages (each one wakes a
+   * thread) per chunk; the read-ahead lets a worker go on while the other one's results are due
+   * first.
    */
   readonly maxInFlight?: number;
   /** Backend of each worker's TensorFlow.js instance (default: TITANS_BACKEND, else auto). */
@@ -52,15 +55,20 @@ export interface NeuralMemoryPool extends AsyncOperator<TokenChunk, MemoryEvent>
   stats(options?: { readonly weightNorms?: boolean }): Promise<PoolStats>;
 }
 
-/** A chunk on its way through a worker, or evicted snapshots waiting for their turn. */
+/** A chunk read from the source (or evicted snapshots), in input order, until it is emitted. */
 interface Item {
-  readonly worker: number;
   readonly evicted: readonly MemorySnapshot[];
   readonly entry: KeyedEntry | undefined;
-  /** The chunk's result once the worker answered; undefined for an item of evicted snapshots only. */
+  /** The chunk's result once its worker answered; undefined for an item of evicted snapshots only. */
   readonly result: Promise<ChunkResult> | undefined;
-  /** Take a periodic snapshot after emitting this chunk (its key waits until then). */
+  /** Take a periodic snapshot after emitting this chunk (the key's later chunks are not read until then). */
   readonly snapshotDue: boolean;
+}
+
+/** A chunk waiting for a place on its worker. */
+interface Job {
+  /** Sends the chunk to the worker. */
+  readonly send: () => void;
 }
 
 function checkPositiveInteger(field: string, value: number | undefined): void {
@@ -74,12 +82,15 @@ function checkPositiveInteger(field: string, value: number | undefined): void {
  * the same options: chunks are sent to the worker of their key (a stable hash, so a key's chunks
  * stay in order on one worker) and results are emitted in input order.
  *
- * Backpressure: at most `maxInFlight` chunks per worker are out (sent, not yet emitted); the
- * source is read no further while the next chunk's worker is full. Snapshots come from the
- * workers: periodic ones are taken exactly after their chunk (the key's next chunk waits),
- * `ChunkResult.snapshot()` works while the key has no later chunk out (else it rejects with
- * `ERR_SNAPSHOT_STALE`: prefer the `snapshots` option), final and evicted ones as in
- * `neuralMemory`. An upstream error is thrown after the results of the chunks already sent. The
+ * Scheduling and backpressure: chunks are read in input order (memories are acquired, and
+ * evicted, in that order) and wait in a queue per worker; each worker has at most `maxInFlight`
+ * chunks sent and not answered, and gets the next of its queue as soon as it answers one, whatever
+ * the other workers do. The source is read no further while `2 × maxInFlight × workers` chunks
+ * wait to be emitted. Snapshots come from the workers: periodic ones are taken exactly after
+ * their chunk (the source is read no further until then; the workers go on with what was read),
+ * `ChunkResult.snapshot()` works while no later chunk of the key has been read (else it rejects
+ * with `ERR_SNAPSHOT_STALE`: prefer the `snapshots` option), final and evicted ones as in
+ * `neuralMemory`. An upstream error is thrown after the results of the chunks already read. The
  * workers start with the iteration and are closed, with every memory disposed, when it ends,
  * fails or is stopped; with a shared `pool` ({@link MemoryWorkers}) the iteration disposes only
  * its own memories and leaves the threads running.
@@ -118,75 +129,105 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
         ...(options.maxLiveMemories === undefined ? {} : { maxLive: options.maxLiveMemories }),
         ...(store === undefined ? {} : { store }),
       });
+      /** Chunks read and not yet emitted, in input order. */
       const queue: Item[] = [];
+      const readAhead = 2 * maxInFlight * workers.size;
+      /** Per worker: chunks waiting to be sent, in input order, and how many are sent and not answered. */
+      const waiting: Job[][] = Array.from({ length: workers.size }, () => []);
       const out = new Array<number>(workers.size).fill(0);
-      /** Chunks sent per entry; a chunk's snapshot() is valid while its count is the latest. */
-      const sent = new WeakMap<KeyedEntry, number>();
+      /** Chunks read per entry; a chunk's snapshot() is valid while its count is the latest. */
+      const read = new WeakMap<KeyedEntry, number>();
+      /** Items of each entry not yet emitted. */
+      const unemitted = new Map<KeyedEntry, number>();
       /** Keys whose next chunk waits for a periodic snapshot. */
       const waitingForSnapshot = new Set<string>();
 
       const snapshotContext = { wait: ctx.wait, beforeSnapshot: options.beforeSnapshot, store };
       const quietKeys = new QuietKeys(schedule);
 
-      const canSend = (chunk: TokenChunk): boolean => out[workers.shardOf(chunk.key)] as number < maxInFlight && !waitingForSnapshot.has(chunk.key);
-
-      /** The result of each live entry's latest chunk sent. */
-      const latest = new WeakMap<KeyedEntry, Promise<unknown>>();
-
-      const send = async (chunk: TokenChunk): Promise<void> => {
-        const worker = workers.shardOf(chunk.key);
-        const maxLive = options.maxLiveMemories ?? Infinity;
-        if (memories.size >= maxLive && !memories.entries().some((e) => e.key === chunk.key)) {
-          // The least recently used entry is about to be evicted: let its chunks' bookkeeping finish first.
-          const oldest = memories.entries()[0];
-          if (oldest !== undefined) await ctx.wait(latest.get(oldest)?.catch(() => undefined));
+      let stopped = false;
+      /** Sends worker `w` the next chunks of its queue while it has room. */
+      const dispatch = (w: number): void => {
+        const jobs = waiting[w] as Job[];
+        while (!stopped && jobs.length > 0 && (out[w] as number) < maxInFlight) {
+          out[w] = (out[w] as number) + 1;
+          (jobs.shift() as Job).send();
         }
+      };
+
+      /**
+       * Whether reading a chunk of `key` must wait for emissions: the key waits for a periodic
+       * snapshot (its next chunk counts towards the next one), or the chunk would evict the least
+       * recently used memory while that memory still has chunks to emit (their bookkeeping and its
+       * snapshot come first).
+       */
+      const mustWait = (key: string): boolean => {
+        if (waitingForSnapshot.has(key)) return true;
+        if (memories.size < (options.maxLiveMemories ?? Infinity)) return false;
+        const live = memories.entries();
+        const oldest = live[0];
+        return oldest !== undefined && !live.some((e) => e.key === key) && (unemitted.get(oldest) ?? 0) > 0;
+      };
+
+      /** Takes a chunk in: acquires its memory (in input order), queues it for emission and for its worker. */
+      const admit = async (chunk: TokenChunk): Promise<void> => {
+        const worker = workers.shardOf(chunk.key);
         const { entry, evicted } = await ctx.wait(memories.acquire(chunk.key));
         const fresh = trimCovered(chunk, entry.coverage);
         if (fresh === undefined) {
-          if (evicted.length > 0) queue.push({ worker, evicted, entry: undefined, result: undefined, snapshotDue: false });
-          else return;
-        } else {
-          const count = (sent.get(entry) ?? 0) + 1;
-          sent.set(entry, count);
-          entry.chunksSinceSnapshot += 1;
-          const snapshotDue = periodicDue(entry, schedule);
-          if (snapshotDue) waitingForSnapshot.add(chunk.key);
-          const result = entry.memory.process(fresh.tokens, { outputs }).then(
-            (r): ChunkResult => {
-              // Runs as the worker's answers arrive, in order: an export requested later sees this bookkeeping done.
-              entry.version += 1;
-              entry.coverage = advanceCoverage(entry.coverage, fresh);
-              const loss = r.loss ?? new Float32Array(fresh.tokens.length);
-              const surprise = r.surprise ?? new Float32Array(fresh.tokens.length);
-              return {
-                type: 'chunk',
-                key: chunk.key,
-                chunk: fresh,
-                loss,
-                surprise,
-                ...(r.topK === undefined ? {} : { topK: r.topK }),
-                ...(r.retrievals === undefined ? {} : { retrievals: r.retrievals }),
-                records: entry.scorer.add(fresh, loss, surprise),
-                tokensSeen: r.firstIndex + r.count,
-                snapshot: () => {
-                  if (sent.get(entry) !== count || !memories.entries().includes(entry)) {
-                    return Promise.reject(new TitansError('ERR_SNAPSHOT_STALE', `the memory of key "${chunk.key}" has moved past this chunk (or was evicted); with a worker pool use the snapshots option`));
-                  }
-                  return snapshotOf(entry);
-                },
-              };
-            },
-            (error: unknown) => {
-              if (error instanceof TitansError && error.code === 'ERR_WORKER') throw error;
-              throw new LayerError('neuralMemoryPool', chunk.key, fresh.spans[0]?.record.position, error);
-            },
-          );
-          result.catch(() => undefined); // reported when the item is emitted
-          latest.set(entry, result);
-          queue.push({ worker, evicted, entry, result, snapshotDue });
+          if (evicted.length > 0) queue.push({ evicted, entry: undefined, result: undefined, snapshotDue: false });
+          return;
         }
-        out[worker] = (out[worker] as number) + 1;
+        const count = (read.get(entry) ?? 0) + 1;
+        read.set(entry, count);
+        unemitted.set(entry, (unemitted.get(entry) ?? 0) + 1);
+        entry.chunksSinceSnapshot += 1;
+        const snapshotDue = periodicDue(entry, schedule);
+        if (snapshotDue) waitingForSnapshot.add(chunk.key);
+        let settle: { resolve: (r: ChunkResult) => void; reject: (e: unknown) => void } | undefined;
+        const result = new Promise<ChunkResult>((resolve, reject) => (settle = { resolve, reject }));
+        result.catch(() => undefined); // reported when the item is emitted
+        const answered = (r: TokenMemoryResult): ChunkResult => {
+          // Runs as the worker's answers arrive, in order: an export requested later sees this bookkeeping done.
+          entry.version += 1;
+          entry.coverage = advanceCoverage(entry.coverage, fresh);
+          const loss = r.loss ?? new Float32Array(fresh.tokens.length);
+          const surprise = r.surprise ?? new Float32Array(fresh.tokens.length);
+          return {
+            type: 'chunk',
+            key: chunk.key,
+            chunk: fresh,
+            loss,
+            surprise,
+            ...(r.topK === undefined ? {} : { topK: r.topK }),
+            ...(r.retrievals === undefined ? {} : { retrievals: r.retrievals }),
+            records: entry.scorer.add(fresh, loss, surprise),
+            tokensSeen: r.firstIndex + r.count,
+            snapshot: () => {
+              if (read.get(entry) !== count || !memories.entries().includes(entry)) {
+                return Promise.reject(new TitansError('ERR_SNAPSHOT_STALE', `the memory of key "${chunk.key}" has moved past this chunk (or was evicted); with a worker pool use the snapshots option`));
+              }
+              return snapshotOf(entry);
+            },
+          };
+        };
+        const failed = (error: unknown): never => {
+          if (error instanceof TitansError && error.code === 'ERR_WORKER') throw error;
+          throw new LayerError('neuralMemoryPool', chunk.key, fresh.spans[0]?.record.position, error);
+        };
+        const send = (): void => {
+          entry.memory
+            .process(fresh.tokens, { outputs })
+            .then(answered, failed)
+            .then(settle?.resolve, settle?.reject)
+            .finally(() => {
+              out[worker] = (out[worker] as number) - 1;
+              dispatch(worker);
+            });
+        };
+        queue.push({ evicted, entry, result, snapshotDue });
+        waiting[worker]?.push({ send });
+        dispatch(worker);
       };
 
       try {
@@ -195,14 +236,14 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
         let ended = false;
         let upstream: { readonly error: unknown } | undefined;
         for (;;) {
-          // Send what can be sent without waiting: never wait on the source while results are due.
-          while (!ended) {
+          // Read what can be read without waiting: never wait on the source while results are due.
+          while (!ended && queue.length < readAhead) {
             if (held === undefined) {
               if (queue.length > 0 && !reader.ready) {
                 void reader.pull();
                 break;
               }
-              // Nothing in flight: a key that went quiet is snapshotted on time while the layer waits for input.
+              // Nothing to emit: a key that went quiet is snapshotted on time while the layer waits for input.
               const quiet = queue.length > 0 || reader.ready ? undefined : quietKeys.msUntilLook();
               if (quiet !== undefined && !(await reader.pullWithin(quiet))) {
                 for (const entry of quietKeys.look(memories.live())) yield await snapshotEvent(entry, 'periodic', snapshotContext);
@@ -213,7 +254,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
                 next = await reader.next();
               } catch (error) {
                 if (ctx.signal.aborted) throw error;
-                // Emit the results of the chunks already sent, then fail.
+                // Emit the results of the chunks already read, then fail.
                 upstream = { error };
                 ended = true;
                 break;
@@ -224,10 +265,10 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
               }
               held = next.value;
             }
-            if (!canSend(held)) break;
+            if (mustWait(held.key)) break;
             const chunk = held;
             held = undefined;
-            await send(chunk);
+            await admit(chunk);
           }
           const head = queue[0];
           if (head === undefined) {
@@ -235,8 +276,8 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
             if (ended) break;
             continue;
           }
-          if (held === undefined && !ended && head.result !== undefined) {
-            // Emit the head as soon as it is ready, or send more as soon as the source has a chunk.
+          if (held === undefined && !ended && queue.length < readAhead && head.result !== undefined) {
+            // Emit the head as soon as it is ready, or read more as soon as the source has a chunk.
             let settled = false;
             const done = head.result.then(
               () => (settled = true),
@@ -247,21 +288,22 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
           }
           queue.shift();
           for (const snapshot of head.evicted) yield { type: 'snapshot', reason: 'evicted', snapshot };
-          if (head.result !== undefined) {
-            const result = await ctx.wait(head.result);
-            out[head.worker] = (out[head.worker] as number) - 1;
-            yield result;
-            if (head.snapshotDue && head.entry !== undefined) {
-              waitingForSnapshot.delete(head.entry.key);
-              // An entry evicted meanwhile has had its snapshot taken at eviction.
-              if (memories.entries().includes(head.entry)) yield await snapshotEvent(head.entry, 'periodic', snapshotContext);
-            }
-          } else {
-            out[head.worker] = (out[head.worker] as number) - 1;
+          if (head.result === undefined || head.entry === undefined) continue;
+          const entry = head.entry;
+          const result = await ctx.wait(head.result);
+          unemitted.set(entry, (unemitted.get(entry) ?? 1) - 1);
+          if (unemitted.get(entry) === 0) unemitted.delete(entry);
+          yield result;
+          if (head.snapshotDue) {
+            // An entry evicted meanwhile has had its snapshot taken at eviction.
+            if (memories.entries().includes(entry)) yield await snapshotEvent(entry, 'periodic', snapshotContext);
+            // The export went to the worker ahead of the key's later chunks: they may be read now.
+            waitingForSnapshot.delete(entry.key);
           }
         }
         if (finalSnapshots) for (const entry of memories.entries()) yield await snapshotEvent(entry, 'final', snapshotContext);
       } finally {
+        stopped = true;
         memories.disposeAll();
         running.delete(workers);
         if (shared === undefined) await workers.close();

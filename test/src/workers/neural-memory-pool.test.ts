@@ -1,12 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, LayerError } from '../../../src/errors/index.js';
 import { chunkTokens, neuralMemory, tokenize, type ChunkResult, type MemoryEvent, type NeuralMemoryOptions, type SnapshotEvent, type TokenChunk } from '../../../src/pipeline/index.js';
+import { resolveTokenMemoryConfig, type TokenMemoryResult } from '../../../src/memory/index.js';
 import type { SourceRecord } from '../../../src/records/index.js';
 import { InMemorySnapshotStore } from '../../../src/snapshot/index.js';
 import { fromIterable, pipe, toArray } from '../../../src/stream/index.js';
 import { initBackend } from '../../../src/tensor/index.js';
-import { ByteTokenizer } from '../../../src/tokenize/index.js';
+import { BYTE_VOCAB_SIZE, ByteTokenizer } from '../../../src/tokenize/index.js';
 import { MemoryWorkers, neuralMemoryPool, shardOf, type NeuralMemoryPoolOptions } from '../../../src/workers/index.js';
+import { waitUntil } from '../../support/kafka-env.js';
 import { expectQuietKeysSnapshotted } from '../../support/quiet-snapshots.js';
 import { interleave, streamRecords } from '../../support/stream-fixtures.js';
 
@@ -54,7 +56,7 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
     expect(actual.map(plain)).toEqual(expected.map(plain));
   });
 
-  it('emits nothing for an empty source; snapshot() works while the key has no later chunk out', async () => {
+  it('emits nothing for an empty source; snapshot() works while no later chunk of the key has been read', async () => {
     expect(await pooled([], { workers: 1 })).toEqual([]);
     const pipelined = neuralMemoryPool({ memory, workers: 1, maxInFlight: 4 })(chunks(streamRecords('a', 6)))[Symbol.asyncIterator]();
     const first = (await pipelined.next()).value as ChunkResult;
@@ -65,10 +67,12 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
     let final: SnapshotEvent | undefined;
     let fromChunk;
     for (let r = await iterator.next(); r.done !== true; r = await iterator.next()) {
-      if (r.value.type === 'chunk') {
-        lastChunk = r.value;
-        fromChunk = await r.value.snapshot();
-      } else final = r.value;
+      if (r.value.type === 'chunk') lastChunk = r.value;
+      else {
+        final = r.value;
+        // The source has ended: nothing was read after the last chunk.
+        fromChunk = await lastChunk?.snapshot();
+      }
     }
     expect(lastChunk).toBeDefined();
     expect(fromChunk?.state).toEqual(final?.snapshot.state);
@@ -133,7 +137,7 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
     await expectQuietKeysSnapshotted(neuralMemoryPool({ memory, workers: 2, snapshots: { everyMs: 150 } }), 150);
   });
 
-  it('holds the source back: at most maxInFlight chunks per worker are out while the consumer waits', async () => {
+  it('holds the source back: at most 2 × maxInFlight chunks per worker are read ahead while the consumer waits', async () => {
     let pulled = 0;
     async function* counted(): AsyncGenerator<SourceRecord> {
       for (const r of streamRecords('a', 400)) {
@@ -144,9 +148,49 @@ describe('neuralMemoryPool (keyed layer over worker threads)', () => {
     const iterator = neuralMemoryPool({ memory, workers: 1, maxInFlight: 2 })(chunks(counted()))[Symbol.asyncIterator]();
     await iterator.next();
     await new Promise((r) => setTimeout(r, 300));
-    // One record is about 1.6 chunks: 2 out + 1 emitted + 1 held + the chunker's partial chunk.
+    // One record is about 1.6 chunks: 4 read ahead + 1 emitted + 1 held + the chunker's partial chunk.
     expect(pulled).toBeLessThanOrEqual(6);
+    expect(pulled).toBeGreaterThanOrEqual(3);
     await iterator.return?.();
+  });
+
+  it("keeps a worker busy while the other worker's result is due first: a worker's place frees when it answers, not when its result is emitted", async () => {
+    // A stand-in for the worker threads whose answers the test controls: key "a" (worker 0) answers only when released.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let answeredForB = 0;
+    const fake = {
+      size: 2,
+      config: resolveTokenMemoryConfig({ vocabSize: BYTE_VOCAB_SIZE, ...memory }),
+      ready: async () => undefined,
+      shardOf: (key: string) => (key === 'a' ? 0 : 1),
+      open: (key: string) => ({
+        tokensSeen: 0,
+        process: async (tokens: Int32Array): Promise<TokenMemoryResult> => {
+          if (key === 'a') await released;
+          else answeredForB += 1;
+          return { count: tokens.length, firstIndex: 0, loss: new Float32Array(tokens.length), surprise: new Float32Array(tokens.length) };
+        },
+        exportState: async () => ({}),
+        importState: () => undefined,
+        dispose: () => undefined,
+      }),
+      stats: async () => ({ workers: [] }),
+    } as unknown as MemoryWorkers;
+    const input = [...streamRecords('a', 1), ...streamRecords('b', 12)];
+    const iterator = neuralMemoryPool({ pool: fake, maxInFlight: 2 })(chunks(input))[Symbol.asyncIterator]();
+    const first = iterator.next();
+    // "a" is first in input order and unanswered: nothing can be emitted, yet worker 1 goes on up to
+    // the read-ahead (2 × maxInFlight × 2 workers = 8 chunks read, minus a's), well past its 2 places.
+    await waitUntil('worker 1 to answer past maxInFlight', () => answeredForB >= 5, 5000);
+    expect(answeredForB).toBeLessThanOrEqual(7);
+    release();
+    const events = [(await first).value as MemoryEvent];
+    for (let r = await iterator.next(); r.done !== true; r = await iterator.next()) events.push(r.value);
+    const keysInOrder = events.filter((e): e is ChunkResult => e.type === 'chunk').map((e) => e.key);
+    // Emitted in input order all the same.
+    expect(keysInOrder).toEqual((await toArray(chunks(input))).map((c) => c.key));
+    expect(keysInOrder[0]).toBe('a');
   });
 
   it('shares running workers (MemoryWorkers) between iterations, at once and one after another; a key opened again starts afresh', async () => {
