@@ -7,9 +7,8 @@ import type { SnapshotStore } from '../snapshot/snapshot-store.js';
 import { interruptible } from '../stream/interruptible.js';
 import { SourceReader } from '../stream/source-reader.js';
 import type { AsyncOperator, OperatorOptions } from '../stream/types.js';
-import { advanceCoverage } from './coverage.js';
-import { KeyedMemories, snapshotEvent, snapshotOf } from './keyed-memories.js';
-import type { ChunkResult, MemoryEvent, SnapshotReason } from './memory-events.js';
+import { absorbedChunk, KeyedMemories, snapshotEvent, snapshotOf } from './keyed-memories.js';
+import type { MemoryEvent, SnapshotReason } from './memory-events.js';
 import type { StreamMemory } from './stream-memory.js';
 import type { TokenChunk } from './token-chunk.js';
 import { periodicDue, QuietKeys, type SnapshotSchedule } from './snapshot-schedule.js';
@@ -133,29 +132,14 @@ export function keyedLayer(name: string, create: (key: string) => StreamMemory, 
             if (ctx.signal.aborted) throw error;
             throw new LayerError(name, chunk.key, fresh.spans[0]?.record.position, error);
           }
-          entry.version += 1;
           entry.chunksSinceSnapshot += 1;
-          entry.coverage = advanceCoverage(entry.coverage, fresh);
-          const loss = result.loss ?? new Float32Array(fresh.tokens.length);
-          const surprise = result.surprise ?? new Float32Array(fresh.tokens.length);
-          const version = entry.version;
-          const chunkResult: ChunkResult = {
-            type: 'chunk',
-            key: chunk.key,
-            chunk: fresh,
-            loss,
-            surprise,
-            ...(result.topK === undefined ? {} : { topK: result.topK }),
-            ...(result.retrievals === undefined ? {} : { retrievals: result.retrievals }),
-            records: entry.scorer.add(fresh, loss, surprise),
-            tokensSeen: entry.memory.tokensSeen,
-            snapshot: () => {
-              if (entry.version !== version) {
-                return Promise.reject(new TitansError('ERR_SNAPSHOT_STALE', `the memory of key "${chunk.key}" has moved past this chunk; call snapshot() directly downstream, or use the snapshots option`));
-              }
-              return snapshotOf(entry);
-            },
-          };
+          const version = entry.version + 1;
+          const chunkResult = absorbedChunk(entry, fresh, result, entry.memory.tokensSeen, () => {
+            if (entry.version !== version) {
+              return Promise.reject(new TitansError('ERR_SNAPSHOT_STALE', `the memory of key "${chunk.key}" has moved past this chunk; call snapshot() directly downstream, or use the snapshots option`));
+            }
+            return snapshotOf(entry);
+          });
           yield chunkResult;
           if (periodicDue(entry, schedule)) yield await snapshotEvent(entry, 'periodic', snapshotContext);
         }

@@ -1,9 +1,12 @@
 import { SnapshotError } from '../errors/snapshot-error.js';
 import type { MemorySnapshot, SnapshotCoverage } from '../snapshot/memory-snapshot.js';
 import type { SnapshotStore } from '../snapshot/snapshot-store.js';
-import type { SnapshotEvent, SnapshotReason } from './memory-events.js';
+import type { TokenMemoryResult } from '../memory/token-memory.js';
+import { advanceCoverage } from './coverage.js';
+import type { ChunkResult, SnapshotEvent, SnapshotReason } from './memory-events.js';
 import { RecordScorer, type PartialRecordScore } from './record-scorer.js';
 import type { StreamMemory } from './stream-memory.js';
+import type { TokenChunk } from './token-chunk.js';
 
 /** One key's live memory and what travels with it. */
 export interface KeyedEntry {
@@ -43,6 +46,35 @@ export async function snapshotOf(entry: KeyedEntry, extra: Readonly<Record<strin
     ...(entry.coverage === undefined ? {} : { covers: entry.coverage }),
     createdAt: new Date().toISOString(),
     ...(Object.keys(allExtra).length === 0 ? {} : { extra: allExtra }),
+  };
+}
+
+/**
+ * Records on `entry` that its memory absorbed `chunk` (version, coverage, record scores) and
+ * returns the chunk's event.
+ *
+ * @param entry - the key's entry; its memory has processed `chunk`.
+ * @param chunk - the chunk as processed (after trimming what the memory already covered).
+ * @param result - the memory's outputs for it.
+ * @param tokensSeen - tokens the memory has absorbed after this chunk.
+ * @param snapshot - the event's `snapshot()`, which knows when it has gone stale.
+ */
+export function absorbedChunk(entry: KeyedEntry, chunk: TokenChunk, result: TokenMemoryResult, tokensSeen: number, snapshot: () => Promise<MemorySnapshot>): ChunkResult {
+  entry.version += 1;
+  entry.coverage = advanceCoverage(entry.coverage, chunk);
+  const loss = result.loss ?? new Float32Array(chunk.tokens.length);
+  const surprise = result.surprise ?? new Float32Array(chunk.tokens.length);
+  return {
+    type: 'chunk',
+    key: chunk.key,
+    chunk,
+    loss,
+    surprise,
+    ...(result.topK === undefined ? {} : { topK: result.topK }),
+    ...(result.retrievals === undefined ? {} : { retrievals: result.retrievals }),
+    records: entry.scorer.add(chunk, loss, surprise),
+    tokensSeen,
+    snapshot,
   };
 }
 

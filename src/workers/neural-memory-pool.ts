@@ -2,9 +2,8 @@ import { ConfigError } from '../errors/config-error.js';
 import { LayerError } from '../errors/layer-error.js';
 import { TitansError } from '../errors/titans-error.js';
 import { resolveTokenMemoryConfig, type TokenMemoryConfig } from '../memory/token-memory-config.js';
-import { advanceCoverage } from '../pipeline/coverage.js';
 import { checkKeyedLayerOptions } from '../pipeline/keyed-layer.js';
-import { KeyedMemories, snapshotEvent, snapshotOf, type KeyedEntry } from '../pipeline/keyed-memories.js';
+import { absorbedChunk, KeyedMemories, snapshotEvent, snapshotOf, type KeyedEntry } from '../pipeline/keyed-memories.js';
 import type { ChunkResult, MemoryEvent } from '../pipeline/memory-events.js';
 import type { NeuralMemoryOptions } from '../pipeline/neural-memory.js';
 import { periodicDue, QuietKeys } from '../pipeline/snapshot-schedule.js';
@@ -187,30 +186,14 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
         let settle: { resolve: (r: ChunkResult) => void; reject: (e: unknown) => void } | undefined;
         const result = new Promise<ChunkResult>((resolve, reject) => (settle = { resolve, reject }));
         result.catch(() => undefined); // reported when the item is emitted
-        const answered = (r: TokenMemoryResult): ChunkResult => {
-          // Runs as the worker's answers arrive, in order: an export requested later sees this bookkeeping done.
-          entry.version += 1;
-          entry.coverage = advanceCoverage(entry.coverage, fresh);
-          const loss = r.loss ?? new Float32Array(fresh.tokens.length);
-          const surprise = r.surprise ?? new Float32Array(fresh.tokens.length);
-          return {
-            type: 'chunk',
-            key: chunk.key,
-            chunk: fresh,
-            loss,
-            surprise,
-            ...(r.topK === undefined ? {} : { topK: r.topK }),
-            ...(r.retrievals === undefined ? {} : { retrievals: r.retrievals }),
-            records: entry.scorer.add(fresh, loss, surprise),
-            tokensSeen: r.firstIndex + r.count,
-            snapshot: () => {
-              if (read.get(entry) !== count || !memories.entries().includes(entry)) {
-                return Promise.reject(new TitansError('ERR_SNAPSHOT_STALE', `the memory of key "${chunk.key}" has moved past this chunk (or was evicted); with a worker pool use the snapshots option`));
-              }
-              return snapshotOf(entry);
-            },
-          };
-        };
+        // Runs as the worker's answers arrive, in order: an export requested later sees this bookkeeping done.
+        const answered = (r: TokenMemoryResult): ChunkResult =>
+          absorbedChunk(entry, fresh, r, r.firstIndex + r.count, () => {
+            if (read.get(entry) !== count || !memories.entries().includes(entry)) {
+              return Promise.reject(new TitansError('ERR_SNAPSHOT_STALE', `the memory of key "${chunk.key}" has moved past this chunk (or was evicted); with a worker pool use the snapshots option`));
+            }
+            return snapshotOf(entry);
+          });
         const failed = (error: unknown): never => {
           if (error instanceof TitansError && error.code === 'ERR_WORKER') throw error;
           throw new LayerError('neuralMemoryPool', chunk.key, fresh.spans[0]?.record.position, error);
