@@ -133,13 +133,14 @@ export function keyedLayer(name: string, create: (key: string) => StreamMemory, 
             throw new LayerError(name, chunk.key, fresh.spans[0]?.record.position, error);
           }
           entry.chunksSinceSnapshot += 1;
-          const version = entry.version + 1;
           const chunkResult = absorbedChunk(entry, fresh, result, entry.memory.tokensSeen, () => {
             if (entry.version !== version) {
               return Promise.reject(new TitansError('ERR_SNAPSHOT_STALE', `the memory of key "${chunk.key}" has moved past this chunk; call snapshot() directly downstream, or use the snapshots option`));
             }
             return snapshotOf(entry);
           });
+          // The entry's version once it has absorbed this chunk: snapshot() is valid while it holds.
+          const version = entry.version;
           yield chunkResult;
           if (periodicDue(entry, schedule)) yield await snapshotEvent(entry, 'periodic', snapshotContext);
         }

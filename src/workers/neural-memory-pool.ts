@@ -64,12 +64,6 @@ interface Item {
   readonly snapshotDue: boolean;
 }
 
-/** A chunk waiting for a place on its worker. */
-interface Job {
-  /** Sends the chunk to the worker. */
-  readonly send: () => void;
-}
-
 function checkPositiveInteger(field: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new ConfigError(field, `must be a positive integer, got ${value}`);
 }
@@ -131,13 +125,11 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
       /** Chunks read and not yet emitted, in input order. */
       const queue: Item[] = [];
       const readAhead = 2 * maxInFlight * workers.size;
-      /** Per worker: chunks waiting to be sent, in input order, and how many are sent and not answered. */
-      const waiting: Job[][] = Array.from({ length: workers.size }, () => []);
+      /** Per worker: the sends of the chunks waiting for it, in input order, and how many are sent and not answered. */
+      const waiting: (() => void)[][] = Array.from({ length: workers.size }, () => []);
       const out = new Array<number>(workers.size).fill(0);
       /** Chunks read per entry; a chunk's snapshot() is valid while its count is the latest. */
       const read = new WeakMap<KeyedEntry, number>();
-      /** Items of each entry not yet emitted. */
-      const unemitted = new Map<KeyedEntry, number>();
       /** Keys whose next chunk waits for a periodic snapshot. */
       const waitingForSnapshot = new Set<string>();
 
@@ -147,10 +139,10 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
       let stopped = false;
       /** Sends worker `w` the next chunks of its queue while it has room. */
       const dispatch = (w: number): void => {
-        const jobs = waiting[w] as Job[];
-        while (!stopped && jobs.length > 0 && (out[w] as number) < maxInFlight) {
+        const sends = waiting[w] as (() => void)[];
+        while (!stopped && sends.length > 0 && (out[w] as number) < maxInFlight) {
           out[w] = (out[w] as number) + 1;
-          (jobs.shift() as Job).send();
+          (sends.shift() as () => void)();
         }
       };
 
@@ -165,7 +157,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
         if (memories.size < (options.maxLiveMemories ?? Infinity)) return false;
         const live = memories.entries();
         const oldest = live[0];
-        return oldest !== undefined && !live.some((e) => e.key === key) && (unemitted.get(oldest) ?? 0) > 0;
+        return oldest !== undefined && !live.some((e) => e.key === key) && queue.some((item) => item.entry === oldest);
       };
 
       /** Takes a chunk in: acquires its memory (in input order), queues it for emission and for its worker. */
@@ -179,7 +171,6 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
         }
         const count = (read.get(entry) ?? 0) + 1;
         read.set(entry, count);
-        unemitted.set(entry, (unemitted.get(entry) ?? 0) + 1);
         entry.chunksSinceSnapshot += 1;
         const snapshotDue = periodicDue(entry, schedule);
         if (snapshotDue) waitingForSnapshot.add(chunk.key);
@@ -209,7 +200,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
             });
         };
         queue.push({ evicted, entry, result, snapshotDue });
-        waiting[worker]?.push({ send });
+        waiting[worker]?.push(send);
         dispatch(worker);
       };
 
@@ -273,10 +264,7 @@ export function neuralMemoryPool(options: NeuralMemoryPoolOptions = {}): NeuralM
           for (const snapshot of head.evicted) yield { type: 'snapshot', reason: 'evicted', snapshot };
           if (head.result === undefined || head.entry === undefined) continue;
           const entry = head.entry;
-          const result = await ctx.wait(head.result);
-          unemitted.set(entry, (unemitted.get(entry) ?? 1) - 1);
-          if (unemitted.get(entry) === 0) unemitted.delete(entry);
-          yield result;
+          yield await ctx.wait(head.result);
           if (head.snapshotDue) {
             // An entry evicted meanwhile has had its snapshot taken at eviction.
             if (memories.entries().includes(entry)) yield await snapshotEvent(entry, 'periodic', snapshotContext);
