@@ -87,8 +87,12 @@ function matmulChain(c: ResolvedNeuralMemoryConfig): { run: (chunks: number) => 
   const gates = dataGates > 0 ? make(c.dim, dataGates * c.heads) : undefined;
   const out = make(width, c.dim);
   const dims = layerDims(memoryNetOf(c));
-  // Per layer [i, o]: input rows [C × i], their transpose [i × C], errors [C × o] and [o × C], W [i × o], Wᵀ [o × i].
-  const layers = dims.map(([i, o]) => ({ a: make(C, i), aT: make(i, C), d: make(C, o), dT: make(o, C), w: make(i, o), wT: make(o, i) }));
+  // The memory's layout (memory-net.ts): layer 0 of a multi-layer net forward and retrieval in
+  // columns, W₀ᵀ·xᵀ; other layers in rows, A·W; the backward in columns, W·δᵀ; the gradient sums
+  // (· ⊙ w)·right with a right operand of C rows. Per layer [i, o]: inputs as rows [C × i] and
+  // columns [i × C], errors as rows [C × o] and columns [o × C], the weight as stored.
+  const columns = (l: number) => l === 0 && dims.length > 1;
+  const layers = dims.map(([i, o], l) => ({ a: make(C, i), aT: make(i, C), d: make(C, o), dT: make(o, C), w: columns(l) ? make(o, i) : make(i, o) }));
   const retrieved = make(C, width);
   let flopsPerChunk = 2 * C * c.dim * (3 * width + (gates ? dataGates * c.heads : 0)) + 2 * C * width * c.dim;
   dims.forEach(([i, o], l) => {
@@ -102,14 +106,19 @@ function matmulChain(c: ResolvedNeuralMemoryConfig): { run: (chunks: number) => 
         for (const p of projections) tf.matMul(x, p);
         if (gates) tf.matMul(x, gates);
         for (let h = 0; h < c.heads; h++) {
-          layers.forEach(({ a, aT, d, dT, w, wT }, l) => {
-            const wFresh = tf.neg(w); // this chunk's weights: forward and retrieval share them
-            tf.matMul(a, wFresh);
-            tf.matMul(a, wFresh);
-            if (l > 0) tf.matMul(d, tf.neg(wT)); // backward δ·Wᵀ
-            // Two weighted gradient sums sharing a fresh right operand (errors for layer 0, inputs after).
-            const right = l === 0 ? tf.neg(d) : tf.neg(a);
-            const left = l === 0 ? aT : dT;
+          layers.forEach(({ a, aT, d, dT, w }, l) => {
+            const wFresh = tf.neg(w); // this chunk's weights
+            if (columns(l)) {
+              tf.matMul(wFresh, tf.neg(aT)); // keys forward: fresh keysᵀ
+              tf.matMul(wFresh, tf.neg(aT)); // retrieval: fresh queriesᵀ
+            } else {
+              tf.matMul(a, wFresh); // keys forward and retrieval share the weight
+              tf.matMul(a, wFresh);
+            }
+            if (l > 0) tf.matMul(wFresh, tf.neg(dT)); // backward W·δᵀ: fresh δᵀ
+            // Two weighted gradient sums sharing a fresh right operand of C rows (keys for a column layer, errors otherwise).
+            const right = tf.neg(columns(l) ? a : d);
+            const left = columns(l) ? dT : aT;
             tf.matMul(left, right);
             tf.matMul(left, right);
           });

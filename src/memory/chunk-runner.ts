@@ -9,8 +9,8 @@ import type { ResolvedMemoryOptions } from './memory-config.js';
 import { memoryNetOf } from './memory-config.js';
 import { memoryChunk, memoryOutputs } from './memory-chunk.js';
 import type { MemoryChunkOutputs } from './memory-chunk.js';
-import { disposePrepared, layerDims, prepareHead } from './memory-net.js';
-import type { HeadWeights, MemoryNet, MemoryWeights, PreparedHead } from './memory-net.js';
+import { layerDims, storedTransposed, swapOrientation } from './memory-net.js';
+import type { HeadWeights, MemoryNet, MemoryWeights } from './memory-net.js';
 import type { StateArray } from './memory-state.js';
 import { defined, tidy } from './tidy.js';
 
@@ -62,10 +62,6 @@ function disposeHeads(weights: MemoryWeights | undefined): void {
   for (const head of weights ?? []) tf.dispose([...head.w, ...head.s]);
 }
 
-function disposeAllPrepared(prepared: readonly PreparedHead[] | undefined): void {
-  for (const prep of prepared ?? []) disposePrepared(prep);
-}
-
 function concatRows(parts: RawRows[], like: RawRows): RawRows {
   const out = like instanceof Int32Array ? new Int32Array(parts.reduce((n, p) => n + p.length, 0)) : new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -98,7 +94,6 @@ function concatRows(parts: RawRows[], like: RawRows): RawRows {
 export class ChunkRunner {
   private readonly net: MemoryNet;
   private weights: MemoryWeights;
-  private prepared: PreparedHead[] | undefined;
   private context: RawRows;
   private pending: RawRows;
   private fixedCoefficients: ChunkCoefficients | undefined;
@@ -175,43 +170,35 @@ export class ChunkRunner {
       return [history.subarray(from * w, (ctxRows + end) * w), ctxRows + start - from];
     };
     let weights = this.weights;
-    let prepared = this.prepared;
     const pieces: MemoryChunkOutputs[] = [];
     let out: RunOutputs = {};
     try {
-      prepared ??= tidy(() => weights.map((head) => prepareHead(head)));
       for (let k = 0; k < full; k++) {
         const skip = Math.max(0, p - k * c); // rows emitted by an earlier call
         const [raw, ctx] = window(k * c, (k + 1) * c);
-        const prep: readonly PreparedHead[] = prepared;
         const chunkWeights = weights;
         const step = tidy(() => {
           const f = this.featurizer.featurize(this.tensorOf(raw), ctx);
           const r = memoryChunk(this.net, chunkWeights, { ...f, queries: want.retrievals ? f.queries : undefined }, this.coefficients(f.gateSource), {
-            prepared: prep,
             surprise: want.surprise,
           });
           const trim = <T extends Tensor>(t: T | undefined) => (t && skip > 0 ? (tf.slice(t, skip, c - skip) as T) : t);
           return {
             weights: r.weights as HeadWeights[],
-            prepared: r.weights.map((head) => prepareHead(head)),
             out: { retrievals: r.retrievals?.map(trim) as Tensor2D[] | undefined, loss: trim(r.loss) as Tensor1D, surprise: trim(r.surprise) },
           };
         });
         if (weights !== this.weights) disposeHeads(weights);
-        if (prepared !== this.prepared) disposeAllPrepared(prepared);
         weights = step.weights;
-        prepared = step.prepared;
         pieces.push(step.out);
       }
       if (Math.max(full * c, p) < total) {
         const [raw, ctx] = window(Math.max(full * c, p), total);
-        const prep: readonly PreparedHead[] = prepared;
         const chunkWeights = weights;
         pieces.push(
           tidy(() => {
             const f = this.featurizer.featurize(this.tensorOf(raw), ctx);
-            return memoryOutputs(this.net, chunkWeights, { ...f, queries: want.retrievals ? f.queries : undefined }, { prepared: prep, surprise: want.surprise });
+            return memoryOutputs(this.net, chunkWeights, { ...f, queries: want.retrievals ? f.queries : undefined }, { surprise: want.surprise });
           }),
         );
       }
@@ -220,9 +207,7 @@ export class ChunkRunner {
       const done = full * c;
       const [ctxNew] = window(done, done);
       if (weights !== this.weights) disposeHeads(this.weights);
-      if (prepared !== this.prepared) disposeAllPrepared(this.prepared);
       this.weights = weights;
-      this.prepared = prepared;
       this.context = ctxNew.slice();
       this.pending = seq.slice(done * w);
       this.seen += n;
@@ -231,7 +216,6 @@ export class ChunkRunner {
     } catch (e) {
       tf.dispose([out.retrievals, out.loss, out.surprise].filter(defined));
       if (weights !== this.weights) disposeHeads(weights);
-      if (prepared !== this.prepared) disposeAllPrepared(prepared);
       throw e;
     } finally {
       // Pieces not passed on as outputs (a single piece is passed on as is).
@@ -267,7 +251,7 @@ export class ChunkRunner {
       this.weights.forEach((head, h) =>
         head.w.forEach((wt, l) => {
           for (const [what, t] of [['weight', wt], ['momentum', head.s[l] as Tensor2D]] as const) {
-            list.push({ name: `h${h}.l${l}.${what}`, tensor: tf.keep(l === 0 ? tf.clone(t) : tf.transpose(t)) });
+            list.push({ name: `h${h}.l${l}.${what}`, tensor: tf.keep(storedTransposed(this.net, l) ? swapOrientation(this.net, t, l) : tf.clone(t)) });
           }
         }),
       );
@@ -329,17 +313,12 @@ export class ChunkRunner {
     );
     const weights = tidy(() =>
       heads.map((layers): HeadWeights => {
-        const stored = (a: StateArray, l: number) => {
-          const t = tf.tensor2d(a.data as Float32Array, [a.shape[0] as number, a.shape[1] as number]);
-          return l === 0 ? t : tf.transpose(t);
-        };
+        const stored = (a: StateArray, l: number) => swapOrientation(this.net, tf.tensor2d(a.data as Float32Array, [a.shape[0] as number, a.shape[1] as number]), l);
         return { w: layers.map(([wa], l) => stored(wa, l)), s: layers.map(([, sa], l) => stored(sa, l)) };
       }),
     );
     disposeHeads(this.weights);
-    disposeAllPrepared(this.prepared);
     this.weights = weights;
-    this.prepared = undefined;
     this.context = context.data.slice();
     this.pending = pending.data.slice();
     this.seen = tokensSeen;
@@ -349,10 +328,8 @@ export class ChunkRunner {
   /** Frees every tensor the runner holds (not the gate parameters, which the owner passed in). */
   dispose(): void {
     disposeHeads(this.weights);
-    disposeAllPrepared(this.prepared);
     if (this.fixedCoefficients) tf.dispose([this.fixedCoefficients.tokenWeights, this.fixedCoefficients.scalars]);
     this.weights = [];
-    this.prepared = undefined;
     this.fixedCoefficients = undefined;
   }
 }

@@ -2,8 +2,8 @@ export { ACTIVATIONS, activationDerivative, hiddenLayer } from './activation.js'
 export type { Activation, HiddenLayer } from './activation.js';
 export { LOSS_KINDS, lossTerms } from './memory-loss.js';
 export type { LossTerms, MemoryLoss } from './memory-loss.js';
-export { applyUpdate, disposePrepared, headGradients, headPass, headRetrieve, initMemoryWeights, layerDims, prepareHead, storedShape } from './memory-net.js';
-export type { HeadPass, HeadWeights, MemoryNet, MemoryWeights, PreparedHead, UpdateScalars } from './memory-net.js';
+export { applyUpdate, headGradients, headPass, headRetrieve, initMemoryWeights, layerDims, storedShape, storedTransposed, swapOrientation } from './memory-net.js';
+export type { HeadPass, HeadWeights, MemoryNet, MemoryWeights, UpdateScalars } from './memory-net.js';
 export { chunkCoefficients } from './chunk-coefficients.js';
 export type { ChunkCoefficients, ChunkGates, LogChunkGates, PlainChunkGates } from './chunk-coefficients.js';
 export { memoryChunk, memoryOutputs } from './memory-chunk.js';

@@ -3,8 +3,8 @@ import type { Tensor1D, Tensor2D, Tensor3D } from '../tensor/index.js';
 import { chunkCoefficients } from './chunk-coefficients.js';
 import type { ChunkCoefficients, ChunkGates } from './chunk-coefficients.js';
 import { splitHeads } from './split-heads.js';
-import { applyUpdate, disposePrepared, headGradients, headPass, headRetrieve, prepareHead } from './memory-net.js';
-import type { HeadPass, HeadWeights, MemoryNet, MemoryWeights, PreparedHead } from './memory-net.js';
+import { applyUpdate, headGradients, headPass, headRetrieve } from './memory-net.js';
+import type { HeadPass, HeadWeights, MemoryNet, MemoryWeights } from './memory-net.js';
 
 /** Per-head inputs of C tokens, every tensor `[C × headDim]`. */
 export interface HeadInputs {
@@ -34,8 +34,6 @@ export interface MemoryChunkResult extends MemoryChunkOutputs {
 
 /** Options of {@link memoryChunk} and {@link memoryOutputs}. */
 export interface MemoryChunkOptions {
-  /** {@link prepareHead} of every head for the current weights, if already at hand. */
-  readonly prepared?: readonly PreparedHead[] | undefined;
   /** Also return the per-token surprise (default true). */
   readonly surprise?: boolean;
 }
@@ -54,7 +52,7 @@ function sumAll(xs: Tensor1D[]): Tensor1D {
  * @param net - The head network.
  * @param weights - Current memory.
  * @param inputs - Keys, values and (optionally) queries per head.
- * @param options - Prepared weights, whether to compute surprise.
+ * @param options - Whether to compute surprise.
  * @returns Per-token outputs (new tensors).
  */
 export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: HeadInputs, options: MemoryChunkOptions = {}): MemoryChunkOutputs {
@@ -63,13 +61,11 @@ export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: He
   const sq: Tensor1D[] = [];
   const retrievals: Tensor2D[] = [];
   weights.forEach((head, h) => {
-    const prep = options.prepared?.[h] ?? prepareHead(head);
-    const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, withSurprise, true);
+    const pass = headPass(net, head, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, withSurprise, true);
     losses.push(pass.loss);
     if (pass.surpriseSq) sq.push(pass.surpriseSq);
     const q = inputs.queries?.[h];
-    if (q) retrievals.push(headRetrieve(net, prep, q));
-    if (!options.prepared) disposePrepared(prep);
+    if (q) retrievals.push(headRetrieve(net, head, q));
   });
   return {
     retrievals: inputs.queries ? retrievals : undefined,
@@ -100,7 +96,7 @@ export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: He
  * @param weights - Chunk-start memory M_0 (with momentum S_0).
  * @param inputs - C tokens' keys, values and (optionally) queries per head.
  * @param gates - θ, η, α per head and token, or their precomputed {@link chunkCoefficients}.
- * @param options - Prepared weights, whether to return surprise.
+ * @param options - Whether to return surprise.
  * @returns Outputs at M_0 and the chunk-end memory (new tensors).
  */
 export function memoryChunk(
@@ -117,10 +113,7 @@ export function memoryChunk(
   const clip = net.clipSurprise;
   // Phase 1, per head: forward and backward at M_0, with halved δ (so ¼ of the squared norms);
   // the factor 2 goes into the token weights below, once for all heads.
-  const prepared = weights.map((head, i) => options.prepared?.[i] ?? prepareHead(head));
-  const passes = weights.map((_, i) =>
-    headPass(net, prepared[i] as PreparedHead, inputs.keys[i] as Tensor2D, inputs.values[i] as Tensor2D, withSurprise || clip !== null, true),
-  );
+  const passes = weights.map((head, i) => headPass(net, head, inputs.keys[i] as Tensor2D, inputs.values[i] as Tensor2D, withSurprise || clip !== null, true));
   // Phase 2, all heads at once: surprise, clipping, token weights.
   const sq = withSurprise || clip !== null ? (tf.stack(passes.map((p) => p.surpriseSq as Tensor1D)) as Tensor2D) : undefined; // [h, C], ¼‖u_t‖²
   let tokenWeights: Tensor3D;
@@ -137,11 +130,9 @@ export function memoryChunk(
   // Phase 3, per head: weighted gradient sums, chunk-end weights, retrieval.
   const retrievals: Tensor2D[] = [];
   const next = weights.map((head: HeadWeights, i): HeadWeights => {
-    const prep = prepared[i] as PreparedHead;
     const grads = headGradients(net, passes[i] as HeadPass, [rows[2 * i] as Tensor2D, rows[2 * i + 1] as Tensor2D]);
     const q = inputs.queries?.[i];
-    if (q) retrievals.push(headRetrieve(net, prep, q));
-    if (!options.prepared) disposePrepared(prep);
+    if (q) retrievals.push(headRetrieve(net, head, q));
     return applyUpdate(head, grads, { decay: scalars[3 * i] as Tensor2D, carry: scalars[3 * i + 1] as Tensor2D, momentumDecay: scalars[3 * i + 2] as Tensor2D });
   });
   const losses = passes.map((p) => p.loss);

@@ -33,9 +33,15 @@ export interface MemoryNet {
 
 /**
  * One head's memory: per layer the weight W_l and its momentum S_l, both in the *stored*
- * orientation — layer 0 as W `[in × out]`, every later layer as Wᵀ `[out × in]`. These are the
- * orientations in which the forward pass (layer 0), the backward pass (layers ≥ 1, which need
- * Wᵀ) and the weighted gradient sums all run as plain 2-D matmuls.
+ * orientation — layer 0 of a multi-layer network as W₀ᵀ `[out × in]`, every other layer
+ * (including the one layer at depth 1) as W_l `[in × out]`.
+ *
+ * These are the orientations in which every pass runs as plain 2-D matmuls whose right operand
+ * (the one the WASM backend packs again when it is new) is small: layer 0 forward as W₀ᵀ·Kᵀ
+ * (right operand Kᵀ, `[headDim × C]`, instead of the `[headDim × hidden]` weight), later layers
+ * forward as A_l·W_l (the weight, shared by keys and queries), the backward pass as W_l·δ_lᵀ and
+ * the weighted gradient sums as (δ₀ᵀ ⊙ w)·K and (A_lᵀ ⊙ w)·δ_l (right operands of C rows). See
+ * {@link headPass}.
  */
 export interface HeadWeights {
   /** W_l per layer, stored orientation. */
@@ -47,28 +53,20 @@ export interface HeadWeights {
 /** The memory of all heads. */
 export type MemoryWeights = readonly HeadWeights[];
 
-/**
- * Weights of one head in the forms the passes use (derived from {@link HeadWeights}). `w[0]` is
- * the stored layer-0 weight itself (not a copy); the other entries are new tensors — free them
- * with {@link disposePrepared}.
- */
-export interface PreparedHead {
-  /** W_l `[in × out]` per layer. */
-  readonly w: readonly Tensor2D[];
-  /** W_lᵀ `[out × in]` for layers l ≥ 1 (the stored tensors; index 0 unused). */
-  readonly wt: readonly (Tensor2D | undefined)[];
-}
-
 /** The keys pass of one head: forward, loss and backward at the given weights. */
 export interface HeadPass {
   /** M(k), [C × headDim]. */
   readonly prediction: Tensor2D;
   /** ℓ_t per token, [C]. */
   readonly loss: Tensor1D;
-  /** Input a_l of each layer, [C × in_l] (a_0 = keys). */
+  /** Input a_l of each layer as rows, [C × in_l] (a_0 = keys). */
   readonly inputs: readonly Tensor2D[];
-  /** δ_l = ∂ℓ_t/∂z_l of each layer's output z_l, [C × out_l]. */
-  readonly deltas: readonly Tensor2D[];
+  /** a_lᵀ, [in_l × C], for layers l ≥ 1 (index 0 unused). */
+  readonly inputsT: readonly (Tensor2D | undefined)[];
+  /** δ_lᵀ = (∂ℓ_t/∂z_l)ᵀ of the output z_l of every layer but the last, [out_l × C]. */
+  readonly deltasT: readonly Tensor2D[];
+  /** δ of the last layer as rows, [C × headDim]. */
+  readonly outputDelta: Tensor2D;
   /** ‖∇_M ℓ_t‖² = Σ_l ‖a_l‖²·‖δ_l‖² per token, [C] (absent when not asked for). */
   readonly surpriseSq: Tensor1D | undefined;
 }
@@ -94,12 +92,27 @@ export function layerDims(net: MemoryNet): [number, number][] {
 }
 
 /**
- * Stored shape `[rows, cols]` of layer `l`'s weight (without the momentum half): `[in, out]` for
- * layer 0, `[out, in]` for later layers.
+ * Whether layer `l` is stored transposed, as W_lᵀ `[out × in]` (layer 0 of a multi-layer network).
  *
  * @example
  * ```ts
- * storedShape(net, 1); // [headDim, hidden] for depth 2
+ * storedTransposed({ depth: 2, ... }, 0); // true
+ * ```
+ * @param net - The head network.
+ * @param l - Layer index.
+ * @returns `true` for `[out × in]`, `false` for `[in × out]`.
+ */
+export function storedTransposed(net: MemoryNet, l: number): boolean {
+  return l === 0 && net.depth > 1;
+}
+
+/**
+ * Stored shape `[rows, cols]` of layer `l`'s weight: `[out, in]` for layer 0 of a multi-layer
+ * network, `[in, out]` for every other layer.
+ *
+ * @example
+ * ```ts
+ * storedShape(net, 0); // [hidden, headDim] for depth 2
  * ```
  * @param net - The head network.
  * @param l - Layer index.
@@ -107,12 +120,30 @@ export function layerDims(net: MemoryNet): [number, number][] {
  */
 export function storedShape(net: MemoryNet, l: number): [number, number] {
   const [i, o] = layerDims(net)[l] ?? [0, 0];
-  return l === 0 ? [i, o] : [o, i];
+  return storedTransposed(net, l) ? [o, i] : [i, o];
+}
+
+/**
+ * Turns a layer's weight (or momentum) between the stored orientation of {@link HeadWeights} and
+ * the canonical `[in × out]` one; the conversion is its own inverse. A transposed layer comes back
+ * as a new tensor, any other as it is.
+ *
+ * @example
+ * ```ts
+ * const canonical = swapOrientation(net, head.w[0], 0); // [headDim × hidden]
+ * ```
+ * @param net - The head network.
+ * @param t - The weight in one orientation.
+ * @param l - Layer index.
+ * @returns The weight in the other orientation.
+ */
+export function swapOrientation(net: MemoryNet, t: Tensor2D, l: number): Tensor2D {
+  return storedTransposed(net, l) ? tf.transpose(t) : t;
 }
 
 /**
  * Fresh memory weights: Xavier-normal W (std √(2/(in+out))) drawn from `rng` head by head and layer
- * by layer, momentum zero.
+ * by layer in the stored orientation, momentum zero.
  *
  * @example
  * ```ts
@@ -139,39 +170,6 @@ export function initMemoryWeights(net: MemoryNet, heads: number, rng: SeededRand
   return out;
 }
 
-/**
- * The forward weights W_l and backward transposes W_lᵀ of one head: one transpose per layer ≥ 1
- * (layer 0 is used as stored).
- *
- * @example
- * ```ts
- * const prep = prepareHead(weights[0]);
- * ```
- * @param head - The head's weights.
- * @returns The prepared weights.
- */
-export function prepareHead(head: HeadWeights): PreparedHead {
-  return {
-    w: head.w.map((t, l) => (l === 0 ? t : tf.transpose(t))),
-    wt: head.w.map((t, l) => (l === 0 ? undefined : t)),
-  };
-}
-
-/**
- * Frees the tensors {@link prepareHead} created (not the stored weights it refers to).
- *
- * @example
- * ```ts
- * disposePrepared(prep);
- * ```
- * @param prep - Prepared weights.
- */
-export function disposePrepared(prep: PreparedHead): void {
-  prep.w.forEach((t, l) => {
-    if (l > 0) t.dispose();
-  });
-}
-
 function layerNorm(z: Tensor2D): { n: Tensor2D; inv: Tensor2D } {
   const centred = tf.sub(z, tf.mean(z, 1, true));
   const inv = tf.rsqrt(tf.add(tf.mean(tf.square(centred), 1, true), LN_EPS)) as Tensor2D;
@@ -188,53 +186,45 @@ function rowSq(x: Tensor2D): Tensor1D {
 }
 
 /**
- * Retrieval y = M(q) at the given weights, no update.
- *
- * @example
- * ```ts
- * const y = headRetrieve(net, prep, queries); // [C × headDim]
- * ```
- * @param net - The head network.
- * @param prep - The head's prepared weights.
- * @param queries - `[C × headDim]`.
- * @returns `[C × headDim]`.
+ * Σ over rows of x², `[cols]`, as 1ᵀ·x² with `transposeA`: on WASM that runs the backend's plain
+ * loop without packing x², about three times faster here than `tf.sum(·, 0)`, which transposes
+ * first.
  */
-export function headRetrieve(net: MemoryNet, prep: PreparedHead, queries: Tensor2D): Tensor2D {
-  let a = queries;
-  let y: Tensor2D = queries;
-  for (let l = 0; l < net.depth; l++) {
-    const w = prep.w[l] as Tensor2D;
-    if (l < net.depth - 1) a = hiddenLayer(net.activation, a, w).a;
-    else y = tf.matMul(a, w);
-  }
-  if (net.norm) y = layerNorm(y).n;
-  return net.residual ? tf.add(y, queries) : y;
+function columnSq(x: Tensor2D): Tensor1D {
+  return tf.reshape(tf.matMul(tf.ones([x.shape[0], 1]), tf.square(x), true, false), [x.shape[1]]);
+}
+
+/** The forward pass of one head up to the last layer's output z, with what the backward needs. */
+interface Forward {
+  /** z of the last layer, rows [C × headDim]. */
+  readonly out: Tensor2D;
+  /** a_l as rows, [C × in_l] (a_0 = the input). */
+  readonly inputs: Tensor2D[];
+  /** a_lᵀ for l ≥ 1, [in_l × C] (layer 0's activation comes out in this layout). */
+  readonly inputsT: (Tensor2D | undefined)[];
+  /** Hidden layer l (output of layer l, input of l + 1); layer 0's in columns, later ones in rows. */
+  readonly hidden: HiddenLayer[];
 }
 
 /**
- * The keys pass of one head: forward M(k), loss against the values, and the analytic backward
- * pass δ_l = ∂ℓ_t/∂z_l per token (δ_{l−1} = (δ_l·W_lᵀ) ⊙ σ'(z_{l−1})), all as plain 2-D ops.
- *
- * @example
- * ```ts
- * const pass = headPass(net, prep, keys, values, true);
- * ```
- * @param net - The head network.
- * @param prep - The head's prepared weights.
- * @param keys - `[C × headDim]`.
- * @param values - `[C × headDim]`.
- * @param withSurprise - Also compute the per-token gradient norms.
- * @param half - Return ½·δ_l and ¼·‖∇_M ℓ_t‖² (one op fewer per head; the caller doubles its
- *   token weights instead, as `memoryChunk` does).
- * @returns Forward and backward quantities (new tensors).
+ * Layer 0 of a multi-layer network in columns (W₀ᵀ·xᵀ: the right operand is the small xᵀ), then
+ * back to rows for the later layers (A_l·W_l: the right operand is the weight, the same for keys
+ * and queries). At depth 1 the one layer runs in rows (x·W₀, all operands `[headDim × …]`).
  */
-export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, values: Tensor2D, withSurprise: boolean, half = false): HeadPass {
-  const inputs: Tensor2D[] = [keys];
+function forward(net: MemoryNet, head: HeadWeights, x: Tensor2D): Forward {
+  const w0 = head.w[0] as Tensor2D;
+  const inputs: Tensor2D[] = [x];
+  const inputsT: (Tensor2D | undefined)[] = [undefined];
   const hidden: HiddenLayer[] = [];
-  let out: Tensor2D = keys;
-  for (let l = 0; l < net.depth; l++) {
+  if (net.depth === 1) return { out: tf.matMul(x, w0), inputs, inputsT, hidden };
+  const first = hiddenLayer(net.activation, w0, tf.transpose(x)); // [hidden × C]
+  hidden.push(first);
+  inputsT.push(first.a);
+  inputs.push(tf.transpose(first.a));
+  let out: Tensor2D = x;
+  for (let l = 1; l < net.depth; l++) {
     const a = inputs[l] as Tensor2D;
-    const w = prep.w[l] as Tensor2D;
+    const w = head.w[l] as Tensor2D;
     if (l < net.depth - 1) {
       const layer = hiddenLayer(net.activation, a, w);
       hidden.push(layer);
@@ -243,6 +233,47 @@ export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, val
       out = tf.matMul(a, w);
     }
   }
+  return { out, inputs, inputsT, hidden };
+}
+
+/**
+ * Retrieval y = M(q) at the given weights, no update.
+ *
+ * @example
+ * ```ts
+ * const y = headRetrieve(net, weights[0], queries); // [C × headDim]
+ * ```
+ * @param net - The head network.
+ * @param head - The head's weights.
+ * @param queries - `[C × headDim]`.
+ * @returns `[C × headDim]`.
+ */
+export function headRetrieve(net: MemoryNet, head: HeadWeights, queries: Tensor2D): Tensor2D {
+  let y = forward(net, head, queries).out;
+  if (net.norm) y = layerNorm(y).n;
+  return net.residual ? tf.add(y, queries) : y;
+}
+
+/**
+ * The keys pass of one head: forward M(k), loss against the values, and the analytic backward
+ * pass δ_{l−1}ᵀ = (W_l·δ_lᵀ) ⊙ σ'(z_{l−1})ᵀ per token, all as plain 2-D ops. The backward runs in
+ * columns, so that its right operands are the small δ_lᵀ rather than a weight.
+ *
+ * @example
+ * ```ts
+ * const pass = headPass(net, weights[0], keys, values, true);
+ * ```
+ * @param net - The head network.
+ * @param head - The head's weights.
+ * @param keys - `[C × headDim]`.
+ * @param values - `[C × headDim]`.
+ * @param withSurprise - Also compute the per-token gradient norms.
+ * @param half - Return ½·δ_l and ¼·‖∇_M ℓ_t‖² (one op fewer per head; the caller doubles its
+ *   token weights instead, as `memoryChunk` does).
+ * @returns Forward and backward quantities (new tensors).
+ */
+export function headPass(net: MemoryNet, head: HeadWeights, keys: Tensor2D, values: Tensor2D, withSurprise: boolean, half = false): HeadPass {
+  const { out, inputs, inputsT, hidden } = forward(net, head, keys);
   let prediction = out;
   let ln: { n: Tensor2D; inv: Tensor2D } | undefined;
   if (net.norm) {
@@ -251,33 +282,36 @@ export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, val
   }
   if (net.residual) prediction = tf.add(prediction, keys);
   const { loss, seed } = lossTerms(net.loss, tf.sub(prediction, values));
-  let delta: Tensor2D = half ? seed : tf.add(seed, seed); // ∂ℓ/∂y = 2·seed
-  if (ln) delta = layerNormBackward(delta, ln.n, ln.inv);
-  const deltas: Tensor2D[] = new Array<Tensor2D>(net.depth);
-  deltas[net.depth - 1] = delta;
+  let outputDelta: Tensor2D = half ? seed : tf.add(seed, seed); // ∂ℓ/∂y = 2·seed
+  if (ln) outputDelta = layerNormBackward(outputDelta, ln.n, ln.inv);
+  const deltasT: Tensor2D[] = new Array<Tensor2D>(net.depth - 1);
+  let deltaT = net.depth > 1 ? tf.transpose(outputDelta) : outputDelta;
   for (let l = net.depth - 1; l >= 1; l--) {
-    const back = tf.matMul(delta, prep.wt[l] as Tensor2D);
-    delta = tf.mul(back, activationDerivative(net.activation, hidden[l - 1] as HiddenLayer));
-    deltas[l - 1] = delta;
+    const layer = hidden[l - 1] as HiddenLayer;
+    const derivative = activationDerivative(net.activation, layer);
+    const back = tf.matMul(head.w[l] as Tensor2D, deltaT); // [in_l × C]
+    deltaT = tf.mul(back, l - 1 === 0 ? derivative : tf.transpose(derivative));
+    deltasT[l - 1] = deltaT;
   }
   let surpriseSq: Tensor1D | undefined;
   if (withSurprise) {
     for (let l = 0; l < net.depth; l++) {
       // For l2 without norm, ‖δ_last‖² = ‖2r‖² = 4ℓ (‖r‖² = ℓ when halved): reuse the loss.
-      const reuse = l === net.depth - 1 && net.loss.kind === 'l2' && !net.norm;
-      const deltaSq = reuse ? (half ? loss : tf.mul(loss, 4)) : rowSq(deltas[l] as Tensor2D);
+      const last = l === net.depth - 1;
+      const reuse = last && net.loss.kind === 'l2' && !net.norm;
+      const deltaSq = reuse ? (half ? loss : tf.mul(loss, 4)) : last ? rowSq(outputDelta) : columnSq(deltasT[l] as Tensor2D);
       const term = tf.mul<Tensor1D>(rowSq(inputs[l] as Tensor2D), deltaSq);
       surpriseSq = surpriseSq ? tf.add<Tensor1D>(surpriseSq, term) : term;
     }
   }
-  return { prediction, loss, inputs, deltas, surpriseSq };
+  return { prediction, loss, inputs, inputsT, deltasT, outputDelta, surpriseSq };
 }
 
 /**
  * Weighted sums of per-token gradients, Σ_t w_t·∇_{W_l} ℓ_t for each weight row w of
- * `tokenWeights`, as plain 2-D matmuls in the stored orientation of {@link HeadWeights}: layer 0
- * as (Kᵀ ⊙ w)·Δ_0 `[in × out]`, layers l ≥ 1 as (Δ_lᵀ ⊙ w)·A_l `[out × in]`. All rows share the
- * right operand, so the backend packs it once.
+ * `tokenWeights`, as plain 2-D matmuls in the stored orientation of {@link HeadWeights}: a
+ * transposed layer 0 as (δ₀ᵀ ⊙ w)·K `[out × in]`, every other layer as (a_lᵀ ⊙ w)·δ_l
+ * `[in × out]`. All rows share the right operand (C rows), so the backend packs it once.
  *
  * @example
  * ```ts
@@ -288,14 +322,14 @@ export function headPass(net: MemoryNet, prep: PreparedHead, keys: Tensor2D, val
  * @param tokenWeights - Weight rows, each `[1 × C]`.
  * @returns Per layer, one gradient sum per weight row.
  */
-export function headGradients(net: MemoryNet, pass: Pick<HeadPass, 'inputs' | 'deltas'>, tokenWeights: readonly Tensor2D[]): Tensor2D[][] {
+export function headGradients(net: MemoryNet, pass: Pick<HeadPass, 'inputs' | 'inputsT' | 'deltasT' | 'outputDelta'>, tokenWeights: readonly Tensor2D[]): Tensor2D[][] {
   const grads: Tensor2D[][] = [];
   for (let l = 0; l < net.depth; l++) {
-    const a = pass.inputs[l] as Tensor2D;
-    const d = pass.deltas[l] as Tensor2D;
-    const [left, right] = l === 0 ? [a, d] : [d, a];
-    const leftT = tf.transpose(left); // [r × C]
-    grads.push(tokenWeights.map((w) => tf.matMul(tf.mul<Tensor2D>(leftT, w), right)));
+    const last = l === net.depth - 1;
+    const transposed = storedTransposed(net, l);
+    const left = transposed ? (pass.deltasT[0] as Tensor2D) : (pass.inputsT[l] ?? tf.transpose(pass.inputs[l] as Tensor2D));
+    const right = transposed ? (pass.inputs[0] as Tensor2D) : last ? pass.outputDelta : tf.transpose(pass.deltasT[l] as Tensor2D);
+    grads.push(tokenWeights.map((w) => tf.matMul(tf.mul<Tensor2D>(left, w), right)));
   }
   return grads;
 }

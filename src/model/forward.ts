@@ -1,5 +1,5 @@
-import { chunkGates, headRetrieve, prepareHead } from '../memory/index.js';
-import type { ChunkGates, HeadWeights, PreparedHead, ResolvedGate } from '../memory/index.js';
+import { chunkGates, headRetrieve } from '../memory/index.js';
+import type { ChunkGates, HeadWeights, ResolvedGate } from '../memory/index.js';
 import { InputError } from '../errors/index.js';
 import { tf } from '../tensor/index.js';
 import type { Tensor, Tensor1D, Tensor2D } from '../tensor/index.js';
@@ -217,10 +217,10 @@ function memoryGates(ctx: Context, p: string, rows: Tensor2D): ChunkGates {
  * The memory as a sequence layer: the rows' keys and values update it token by token (chunked),
  * and each row reads it right after its own update ({@link memoryScan}).
  */
-function memoryLayer(ctx: Context, p: string, bc: BlockConstants | undefined, rows: Tensor2D, layer: LayerState, prepared?: readonly PreparedHead[]): { out: Tensor2D; memory: HeadWeights[] | undefined; conv: Tensor2D | undefined } {
+function memoryLayer(ctx: Context, p: string, bc: BlockConstants | undefined, rows: Tensor2D, layer: LayerState): { out: Tensor2D; memory: HeadWeights[] | undefined; conv: Tensor2D | undefined } {
   const f = memoryFeatures(ctx, p, bc, rows, layer.conv);
   const tables = ctx.constants?.scan;
-  const options = { ...(tables ? { tables } : {}), ...(prepared ? { prepared } : {}) };
+  const options = tables ? { tables } : {};
   const scan = memoryScan(modelMemoryNet(ctx.config), layer.memory as readonly HeadWeights[], f, memoryGates(ctx, p, rows), ctx.update, options);
   return { out: memoryOutput(ctx, p, scan.retrievals), memory: scan.weights, conv: f.context };
 }
@@ -229,7 +229,7 @@ function memoryLayer(ctx: Context, p: string, bc: BlockConstants | undefined, ro
  * Reads the memory as of the segment start with the rows' queries (MAC's retrieval before
  * attention; the query projection without the convolution, whose context follows the update path).
  */
-function memoryRead(ctx: Context, p: string, c: BlockConstants | undefined, rows: Tensor2D, prepared: readonly PreparedHead[]): Tensor2D {
+function memoryRead(ctx: Context, p: string, c: BlockConstants | undefined, rows: Tensor2D, memory: readonly HeadWeights[]): Tensor2D {
   const net = modelMemoryNet(ctx.config);
   const width = ctx.config.memory.heads * ctx.config.memory.headDim;
   const wq = c?.memoryQuery ?? (tf.slice(param(ctx.w, p + 'mem.kvq'), [0, 2 * width], [ctx.config.dim, width]) as Tensor2D);
@@ -237,7 +237,7 @@ function memoryRead(ctx: Context, p: string, c: BlockConstants | undefined, rows
   return memoryOutput(
     ctx,
     p,
-    prepared.map((head, i) => headRetrieve(net, head, queries[i] as Tensor2D)),
+    memory.map((head, i) => headRetrieve(net, head, queries[i] as Tensor2D)),
   );
 }
 
@@ -286,11 +286,9 @@ function block(ctx: Context, i: number, x: Tensor2D, layer: LayerState): { x: Te
     }
     case 'mac': {
       const xn = norm(ctx, p, 'norm1', x);
-      // One prepared copy of the segment-start memory for the read and the scan.
-      const prepared = (layer.memory as readonly HeadWeights[]).map(prepareHead);
-      const retrieved = memoryRead(ctx, p, c, xn, prepared);
+      const retrieved = memoryRead(ctx, p, c, xn, layer.memory as readonly HeadWeights[]);
       const y = selfAttention(ctx, p, c, xn, layer, retrieved).out;
-      const m = memoryLayer(ctx, p, c, rmsNorm(y, undefined), layer, prepared);
+      const m = memoryLayer(ctx, p, c, rmsNorm(y, undefined), layer);
       x = tf.add(x, tf.mul(y, tf.sigmoid(m.out)));
       state = { ...state, memory: m.memory, conv: m.conv };
       break;

@@ -1,5 +1,5 @@
-import { applyUpdate, headGradients, headPass, prepareHead, splitHeads } from '../memory/index.js';
-import type { Activation, ChunkGates, HeadWeights, MemoryNet, MemoryWeights, PreparedHead } from '../memory/index.js';
+import { applyUpdate, headGradients, headPass, splitHeads, swapOrientation } from '../memory/index.js';
+import type { Activation, ChunkGates, HeadWeights, MemoryNet, MemoryWeights } from '../memory/index.js';
 import { tf } from '../tensor/index.js';
 import type { Tensor1D, Tensor2D, Tensor3D } from '../tensor/index.js';
 import { matMul2d, matMulT } from './fast-matmul.js';
@@ -15,8 +15,6 @@ export interface ScanInputs {
 export interface ScanOptions {
   /** {@link scanTables} of the chunk length (else built per call). */
   readonly tables?: ScanTables;
-  /** `prepareHead` of every head's chunk-start weights (else prepared per call). */
-  readonly prepared?: readonly PreparedHead[];
 }
 
 /** {@link memoryScan}'s result. */
@@ -164,7 +162,7 @@ function layerNorm(z: Tensor2D): Tensor2D {
  * @param inputs - n tokens' keys, values and queries per head.
  * @param gates - θ, and η, α or their logs, `[heads × n]` each.
  * @param update - Also return the chunk-end memory.
- * @param options - Precomputed tables and prepared heads.
+ * @param options - Precomputed tables.
  * @returns Per-token retrievals and (if asked) the new memory (new tensors).
  */
 export function memoryScan(net: MemoryNet, weights: MemoryWeights, inputs: ScanInputs, gates: ChunkGates, update: boolean, options: ScanOptions = {}): ScanResult {
@@ -177,9 +175,8 @@ export function memoryScan(net: MemoryNet, weights: MemoryWeights, inputs: ScanI
   const retrievals: Tensor2D[] = [];
   const next: HeadWeights[] = [];
   weights.forEach((head, h) => {
-    const prep = options.prepared?.[h] ?? prepareHead(head);
     const clip = net.clipSurprise;
-    const pass = headPass(net, prep, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, clip !== null);
+    const pass = headPass(net, head, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, clip !== null);
     let lr = lrs[h] as Tensor1D;
     if (clip !== null) lr = tf.mul(lr, tf.minimum(1, tf.div(clip, tf.sqrt(tf.add(pass.surpriseSq as Tensor1D, 1e-30)))));
     const c = cs[h] as Tensor2D; // [n, n+1]
@@ -191,11 +188,12 @@ export function memoryScan(net: MemoryNet, weights: MemoryWeights, inputs: ScanI
     let a = queries;
     let z = queries;
     for (let l = 0; l < net.depth; l++) {
-      const stored = head.s[l] as Tensor2D;
-      const s0 = l === 0 ? stored : tf.transpose(stored);
-      const base = tf.add(tf.mul(decay, matMul2d(a, prep.w[l] as Tensor2D)), tf.mul(bCol, matMul2d(a, s0)));
+      const w0 = swapOrientation(net, head.w[l] as Tensor2D, l); // [in × out]
+      const s0 = swapOrientation(net, head.s[l] as Tensor2D, l);
+      const base = tf.add(tf.mul(decay, matMul2d(a, w0)), tf.mul(bCol, matMul2d(a, s0)));
       const scores = tf.mul(matMulT(a, pass.inputs[l] as Tensor2D), weighted) as Tensor2D;
-      z = tf.sub(base, matMul2d(scores, pass.deltas[l] as Tensor2D));
+      const deltas = l === net.depth - 1 ? pass.outputDelta : tf.transpose(pass.deltasT[l] as Tensor2D);
+      z = tf.sub(base, matMul2d(scores, deltas));
       if (l < net.depth - 1) a = activate(net.activation, z);
     }
     let y = net.norm ? layerNorm(z) : z;

@@ -1,10 +1,9 @@
-import { storedShape } from '../memory/index.js';
 import type { HeadWeights } from '../memory/index.js';
 import { tf } from '../tensor/index.js';
 import type { Tensor, Tensor2D } from '../tensor/index.js';
 import type { ResolvedTitansModelConfig } from './model-config.js';
 import type { ModelWeights } from './model-weights.js';
-import { hasAttention, hasMemory, modelMemoryNet } from './model-weights.js';
+import { hasAttention, hasMemory, modelMemoryNet, savedMemoryShape, savedTransposed } from './model-weights.js';
 
 /** What one block carries from segment to segment. */
 export interface LayerState {
@@ -52,7 +51,10 @@ export function initialState(config: ResolvedTitansModelConfig, weights: ModelWe
       memory = [];
       for (let b = 0; b < batch; b++) {
         for (let h = 0; h < config.memory.heads; h++) {
-          const w = Array.from({ length: net.depth }, (_, l) => tf.clone(weights[`layers.${i}.mem.init.h${h}.l${l}`] as Tensor2D));
+          const w = Array.from({ length: net.depth }, (_, l) => {
+            const saved = weights[`layers.${i}.mem.init.h${h}.l${l}`] as Tensor2D;
+            return savedTransposed(net, l) ? tf.transpose(saved) : tf.clone(saved);
+          });
           memory.push({ w, s: w.map((t) => tf.zerosLike(t)) });
         }
       }
@@ -109,9 +111,12 @@ export function keepsCache(config: ResolvedTitansModelConfig): boolean {
 
 /** Name and shape of one tensor of a single-stream state, in {@link stateTensors} order. */
 export interface StateSlot {
-  /** `l{i}.h{h}.w{l}` / `l{i}.h{h}.s{l}` (memory weight / momentum, stored orientation), `l{i}.conv`, `l{i}.keys`, `l{i}.values`. */
+  /** `l{i}.h{h}.w{l}` / `l{i}.h{h}.s{l}` (memory weight / momentum), `l{i}.conv`, `l{i}.keys`, `l{i}.values`. */
   readonly name: string;
+  /** Shape as saved. */
   readonly shape: [number, number];
+  /** Saved as the transpose of the state's tensor (memory slots, {@link savedMemoryShape}). */
+  readonly transposed: boolean;
 }
 
 /**
@@ -133,14 +138,14 @@ export function stateLayout(config: ResolvedTitansModelConfig, cached: number): 
     if (hasMemory(config)) {
       for (let h = 0; h < config.memory.heads; h++) {
         for (const kind of ['w', 's']) {
-          for (let l = 0; l < net.depth; l++) slots.push({ name: `l${i}.h${h}.${kind}${l}`, shape: storedShape(net, l) });
+          for (let l = 0; l < net.depth; l++) slots.push({ name: `l${i}.h${h}.${kind}${l}`, shape: savedMemoryShape(net, l), transposed: savedTransposed(net, l) });
         }
       }
     }
-    if (hasConv(config)) slots.push({ name: `l${i}.conv`, shape: [config.convKernel - 1, config.dim] });
+    if (hasConv(config)) slots.push({ name: `l${i}.conv`, shape: [config.convKernel - 1, config.dim], transposed: false });
     if (keepsCache(config) && cached > 0) {
-      slots.push({ name: `l${i}.keys`, shape: [cached, config.dim] });
-      slots.push({ name: `l${i}.values`, shape: [cached, config.dim] });
+      slots.push({ name: `l${i}.keys`, shape: [cached, config.dim], transposed: false });
+      slots.push({ name: `l${i}.values`, shape: [cached, config.dim], transposed: false });
     }
   }
   return slots;

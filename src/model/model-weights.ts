@@ -1,10 +1,43 @@
-import { initGateParams, memoryNetOf, storedShape } from '../memory/index.js';
+import { initGateParams, memoryNetOf, storedShape, storedTransposed } from '../memory/index.js';
 import type { MemoryNet, ResolvedMemoryOptions } from '../memory/index.js';
 import { SeededRandom } from '../random/index.js';
 import { tf } from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import type { ResolvedTitansModelConfig } from './model-config.js';
 
+/**
+ * Whether checkpoints and stream snapshots (format version 1) keep memory layer `l` transposed
+ * against the runtime orientation ({@link storedShape}): they keep layer 0 as `[in × out]` and
+ * later layers as `[out × in]`, the orientation of the runtime when the format was fixed.
+ *
+ * @example
+ * ```ts
+ * savedTransposed(net, 1); // true
+ * ```
+ * @param net - The head network.
+ * @param l - Layer index.
+ * @returns `true` when the saved array is the transpose of the runtime tensor.
+ */
+export function savedTransposed(net: MemoryNet, l: number): boolean {
+  return storedTransposed(net, l) === (l === 0);
+}
+
+/**
+ * Shape in which checkpoints and stream snapshots keep memory layer `l`'s weight or momentum
+ * (see {@link savedTransposed}).
+ *
+ * @example
+ * ```ts
+ * savedMemoryShape(net, 0); // [headDim, hidden] for depth 2
+ * ```
+ * @param net - The head network.
+ * @param l - Layer index.
+ * @returns `[rows, cols]`.
+ */
+export function savedMemoryShape(net: MemoryNet, l: number): [number, number] {
+  const [rows, cols] = storedShape(net, l);
+  return savedTransposed(net, l) ? [cols, rows] : [rows, cols];
+}
 /** The model's parameters by name (see {@link weightShapes} for the names). */
 export type ModelWeights = Readonly<Record<string, Tensor>>;
 
@@ -72,7 +105,7 @@ function specs(config: ResolvedTitansModelConfig): Spec[] {
       }
       for (let h = 0; h < m.heads; h++) {
         for (let l = 0; l < net.depth; l++) {
-          const [rows, cols] = storedShape(net, l);
+          const [rows, cols] = savedMemoryShape(net, l);
           list.push({ name: `${p}mem.init.h${h}.l${l}`, shape: [rows, cols], init: { kind: 'normal', std: Math.sqrt(2 / (rows + cols)) } });
         }
       }
@@ -93,7 +126,7 @@ function specs(config: ResolvedTitansModelConfig): Spec[] {
  * Name and shape of every parameter of a configuration, in a fixed order: `embed` `[vocab × d]`;
  * per block i `layers.{i}.norm1…` gains, `attn.qkv` `[d × 3d]`, `attn.out`, `attn.persistent`
  * `[persistent × d]`, `mem.kvq` `[d × 3·H·h]`, `mem.out`, `mem.conv` `[convKernel × 3·H·h]` (oldest tap first), `mem.gates.weight` / `.bias`,
- * `mem.init.h{h}.l{l}` (the learned initial memory, stored orientation), `gate.weight` / `.bias`
+ * `mem.init.h{h}.l{l}` (the learned initial memory, {@link savedMemoryShape}), `gate.weight` / `.bias`
  * (MAG), `mlp.up`, `mlp.down`; then `norm.out` and, untied, `head` `[d × vocab]`.
  *
  * @example

@@ -272,7 +272,10 @@ export class TitansStream {
     const slots = stateLayout(config, this.state.cached);
     const next = this.nextRow();
     const named = tf.tidy(() => [
-      ...stateTensors(this.state).map((t, i) => ({ name: (slots[i] as StateSlot).name, tensor: tf.clone(t) })),
+      ...stateTensors(this.state).map((t, i) => {
+        const slot = slots[i] as StateSlot;
+        return { name: slot.name, tensor: slot.transposed ? tf.transpose(t) : tf.clone(t) };
+      }),
       ...(next ? [{ name: 'next', tensor: next }] : []),
     ]);
     const head = { position: this.state.position, cached: this.state.cached, tokensSeen: this.seen, pending: this.pending.slice() };
@@ -321,9 +324,15 @@ export class TitansStream {
     if (pendingLength < 0 || pendingLength >= config.segment) throw fail('counters and pending tokens disagree');
     const pending = Int32Array.from(need('pending', [pendingLength], 'int32').data);
     if (pending.some((t) => !(t >= 0 && t < config.vocabSize))) throw fail('a pending token is outside the vocabulary');
-    const arrays = stateLayout(config, cached).map((slot) => need(slot.name, slot.shape, 'float32'));
+    const slots = stateLayout(config, cached);
+    const arrays = slots.map((slot) => need(slot.name, slot.shape, 'float32'));
     const nextArr = position > 0 ? need('next', [config.vocabSize], 'float32') : undefined;
-    const tensors = arrays.map((a) => tf.tensor(a.data, [...a.shape], 'float32'));
+    const tensors = tf.tidy(() =>
+      arrays.map((a, i) => {
+        const t = tf.tensor(a.data, [...a.shape], 'float32');
+        return (slots[i] as StateSlot).transposed ? tf.transpose(t) : t;
+      }),
+    );
     const next = nextArr ? tf.tensor1d(nextArr.data as Float32Array, 'float32') : undefined;
     disposeState(this.state);
     this.next?.dispose();

@@ -10,8 +10,7 @@ import {
   headRetrieve,
   initMemoryWeights,
   memoryChunk,
-  prepareHead,
-  storedShape,
+  swapOrientation,
 } from '../../../src/memory/index.js';
 import type { Activation, ChunkGates, HeadWeights, MemoryLoss, MemoryNet, MemoryWeights } from '../../../src/memory/index.js';
 
@@ -146,13 +145,9 @@ function refChunk(net: MemoryNet, heads: RefHead[], k: number[][][], v: number[]
 // ---------------------------------------------------------------------------------------------
 function toRef(net: MemoryNet, weights: MemoryWeights): RefHead[] {
   const canon = (t: tf.Tensor2D, l: number): Mat => {
-    const [rows, cols] = storedShape(net, l);
-    const data = t.dataSync();
-    const m = l === 0 ? mat(rows, cols) : mat(cols, rows);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
-      if (l === 0) m.d[i * cols + j] = data[i * cols + j] as number;
-      else m.d[j * rows + i] = data[i * cols + j] as number;
-    }
+    const c = tf.tidy(() => tf.clone(swapOrientation(net, t, l)));
+    const m = mat(c.shape[0], c.shape[1], Float64Array.from(c.dataSync()));
+    c.dispose();
     return m;
   };
   return weights.map((head) => ({ W: head.w.map(canon), S: head.s.map(canon) }));
@@ -290,8 +285,8 @@ function tfLoss(net: MemoryNet, W: tf.Tensor2D[], k: tf.Tensor2D, v: tf.Tensor2D
 }
 
 /** Canonical [in × out] weights of one head. */
-function canonical(head: HeadWeights): tf.Tensor2D[] {
-  return head.w.map((t, l) => (l === 0 ? t : tf.transpose(t)));
+function canonical(net: MemoryNet, head: HeadWeights): tf.Tensor2D[] {
+  return head.w.map((t, l) => swapOrientation(net, t, l));
 }
 
 describe('analytic memory gradients (wasm)', () => {
@@ -305,12 +300,12 @@ describe('analytic memory gradients (wasm)', () => {
     const rng = new SeededRandom(`grad:${JSON.stringify(overrides)}`);
     tf.tidy(() => {
       const head = initMemoryWeights(net, 1, rng)[0] as HeadWeights;
-      const W = canonical(head);
+      const W = canonical(net, head);
       const k = tf.tensor2d(unit(randn(rng, C, net.headDim)));
       const v = tf.tensor2d(randn(rng, C, net.headDim, 0.7));
       const tw = tf.tensor2d([Array.from({ length: C }, () => rng.normal())]);
-      const pass = headPass(net, prepareHead(head), k, v, true);
-      const analytic = headGradients(net, pass, [tw]).map(([g], l) => (l === 0 ? (g as tf.Tensor2D) : tf.transpose(g as tf.Tensor2D)));
+      const pass = headPass(net, head, k, v, true);
+      const analytic = headGradients(net, pass, [tw]).map(([g], l) => swapOrientation(net, g as tf.Tensor2D, l));
       const auto = tf.grads((...ws: tf.Tensor[]) => tf.sum(tf.mul(tfLoss(net, ws as tf.Tensor2D[], k, v), tw)))(W);
       analytic.forEach((g, l) => expect(relErr(g.dataSync(), (auto[l] as tf.Tensor).dataSync())).toBeLessThan(1e-4));
       const norms = Array.from({ length: C }, (_, t) => {
@@ -462,7 +457,7 @@ describe('(e) what the memory stores (wasm)', () => {
   }
 
   function retrieve(net: MemoryNet, weights: MemoryWeights, queries: number[][]): number[][] {
-    return tf.tidy(() => headRetrieve(net, prepareHead(weights[0] as HeadWeights), tf.tensor2d(queries)).arraySync());
+    return tf.tidy(() => headRetrieve(net, weights[0] as HeadWeights, tf.tensor2d(queries)).arraySync());
   }
 
   it('recalls N random key → value pairs written once (matrix ≥ MLP at equal size)', () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { headRetrieve, initMemoryWeights, memoryChunk, prepareHead } from '../../../src/memory/index.js';
+import { headRetrieve, initMemoryWeights, memoryChunk } from '../../../src/memory/index.js';
 import type { ChunkGates, HeadWeights, MemoryNet, MemoryWeights } from '../../../src/memory/index.js';
 import { memoryScan } from '../../../src/model/index.js';
 import { SeededRandom } from '../../../src/random/index.js';
@@ -72,7 +72,7 @@ describe('memoryScan', () => {
         const wt = memoryChunk(net, w0, { keys: sub(inputs.keys), values: sub(inputs.values) }, g).weights;
         for (let h = 0; h < heads; h++) {
           const q = tf.slice(inputs.queries[h] as Tensor2D, [t - 1, 0], [1, -1]);
-          const expected = headRetrieve(net, prepareHead(wt[h] as HeadWeights), q);
+          const expected = headRetrieve(net, wt[h] as HeadWeights, q);
           const got = tf.slice(scan.retrievals[h] as Tensor2D, [t - 1, 0], [1, -1]);
           expect(maxDiff(got, expected)).toBeLessThan(2e-5);
         }
@@ -97,7 +97,7 @@ describe('memoryScan', () => {
       const n = 4;
       const { weights, inputs } = setup(baseNet, 6, 1, n);
       const frozen = memoryScan(baseNet, weights, inputs, { lr: tf.zeros([1, n]), momentum: tf.zeros([1, n]), forget: tf.zeros([1, n]) }, true);
-      const expected = headRetrieve(baseNet, prepareHead(weights[0] as HeadWeights), inputs.queries[0] as Tensor2D);
+      const expected = headRetrieve(baseNet, weights[0] as HeadWeights, inputs.queries[0] as Tensor2D);
       expect(maxDiff(frozen.retrievals[0] as Tensor2D, expected)).toBeLessThan(1e-6);
       const edges = { lr: tf.fill([1, n], 0.3) as Tensor2D, momentum: tf.zeros([1, n]) as Tensor2D, forget: tf.ones([1, n]) as Tensor2D };
       const scan = memoryScan(baseNet, weights, inputs, edges, true);
