@@ -50,13 +50,24 @@ function logGate(g: Tensor2D): Tensor2D {
   return tf.add(tf.log(tf.maximum(g, TINY)), tf.mul(tf.sub(1, tf.step(g)), LOG_ZERO));
 }
 
+/** x shifted left by `o` columns, zeros entering on the right. */
+function shiftLeft(x: Tensor2D, o: number): Tensor2D {
+  const [h, n] = x.shape;
+  return tf.pad(tf.slice(x, [0, o], [h, n - o]), [
+    [0, 0],
+    [0, o],
+  ]);
+}
+
 /**
- * Chunk coefficients from the gates, in log space: every product Π_{m∈(j,i]} is the exponential
- * of a cumulative sum over exactly the factors of that segment (a masked `cumsum` of a
- * `[(C+1) × C]` triangular layout), so no difference of large cumulative sums is ever
- * taken. Exact at the edges: α = 1 gives B = 0 (the chunk-start memory contributes exactly 0),
- * η = 0 gives exactly no carried momentum, θ = 0 gives zero token weights. Built from tf ops
- * only, so it is differentiable.
+ * Chunk coefficients from the gates. B = Π β comes from a cumulative sum of log β; the token
+ * coefficients c_j = Σ_{i≥j} (Π_{m>i} β_m)(Π_{j<m≤i} η_m) and e_j = Π_{m>j} η_m are the linear
+ * recurrences x_j = v_j + η_{j+1}·x_{j+1} with v_j = Π_{m>j} β_m and v = [0, …, 0, 1] respectively,
+ * solved together by recursive doubling in ⌈log₂(C+1)⌉ steps of `[2·heads × (C+1)]` ops —
+ * products and sums of numbers in [0, 1], never a difference. Exact at the edges: α = 1 gives
+ * B = 0 and c = e bit for bit (the chunk-start memory contributes exactly 0, M_C = S_C), η = 0
+ * gives exactly no carried momentum, θ = 0 gives zero token weights. Built from tf ops only, so
+ * it is differentiable.
  *
  * @example
  * ```ts
@@ -69,25 +80,20 @@ export function chunkCoefficients(gates: ChunkGates): ChunkCoefficients {
   const [h, c] = gates.lr.shape;
   const lgEta = 'logMomentum' in gates ? gates.logMomentum : logGate(gates.momentum);
   const lgBeta = 'logRetention' in gates ? gates.logRetention : logGate(tf.sub(1, gates.forget));
-  // Layout [h, j, i]: column j = 0..C, token i = r + 1 (r = 0..C−1) on the last axis, because
-  // tfjs's Cumsum gradient is wrong for any other axis. strict: i > j; upperNeg: i < j.
-  const strict = new Float32Array((c + 1) * c);
-  const upperNeg = new Float32Array((c + 1) * c);
-  for (let j = 0; j <= c; j++) {
-    for (let r = 0; r < c; r++) {
-      if (r + 1 > j) strict[j * c + r] = 1;
-      if (r + 1 < j) upperNeg[j * c + r] = LOG_ZERO;
-    }
-  }
-  // D[h, j, i] = Σ_{m ∈ (j, i]} log η_m; P = exp(D) for i ≥ j, 0 for i < j.
-  const d = tf.cumsum(tf.mul(tf.reshape(lgEta, [h, 1, c]), tf.tensor2d(strict, [c + 1, c])), 2);
-  const p = tf.exp(tf.add(d, tf.tensor2d(upperNeg, [c + 1, c]))) as Tensor3D;
-  // suffixBeta[h, k] = Π_{m > k} β_m for k = 0..C (k = 0: B; k = C: 1).
+  // suffixBeta[h, k] = Π_{m>k} β_m for k = 0..C (k = 0: B; k = C: 1), each the exponential of the
+  // sum of exactly its own factors' logs.
   const suffixBeta = tf.exp(tf.concat([tf.cumsum(lgBeta, 1, false, true), tf.zeros([h, 1])], 1)) as Tensor2D;
-  const beta = tf.slice(suffixBeta, [0, 1], [h, c]);
-  const cRow = tf.sum(tf.mul(tf.reshape(beta, [h, 1, c]), p), 2); // [h, C+1]: b, c_1..c_C
-  const eRow = tf.reshape(tf.slice(p, [0, 0, c - 1], [h, c + 1, 1]), [h, c + 1]); // E, e_1..e_C
-  const ce = tf.stack([cRow, eRow], 1) as Tensor3D; // [h, 2, C+1]
+  // Rows 0..h−1 solve for c (v_0 = 0: b = c_0 has no i = 0 term), rows h..2h−1 for e; a_j = η_{j+1},
+  // a_C = 0. After the step with offset o, x_j = v_j + a_j·x_{j+2o}.
+  const zero = tf.zeros([h, 1]);
+  let v = tf.concat([tf.concat([zero, tf.slice(suffixBeta, [0, 1], [h, c])], 1), tf.concat([tf.zeros([h, c]), tf.ones([h, 1])], 1)], 0) as Tensor2D;
+  const eta = tf.concat([tf.exp(lgEta), zero], 1);
+  let a = tf.concat([eta, eta], 0) as Tensor2D;
+  for (let o = 1; o <= c; o *= 2) {
+    v = tf.add(v, tf.mul(a, shiftLeft(v, o)));
+    if (2 * o <= c) a = tf.mul(a, shiftLeft(a, o));
+  }
+  const ce = tf.transpose(tf.reshape(v, [2, h, c + 1]), [1, 0, 2]) as Tensor3D; // [h, 2, C+1]: b, c_1..c_C and E, e_1..e_C
   const tokenWeights = tf.mul(tf.slice(ce, [0, 0, 1], [h, 2, c]), tf.reshape(tf.neg(gates.lr), [h, 1, c])) as Tensor3D;
   const scalars = tf.concat([tf.slice(suffixBeta, [0, 0], [h, 1]), tf.reshape(tf.slice(ce, [0, 0, 0], [h, 2, 1]), [h, 2])], 1) as Tensor2D; // B, b, E
   return { tokenWeights, scalars };
