@@ -61,7 +61,7 @@ export interface HeadPass {
   readonly loss: Tensor1D;
   /** Input a_l of each layer as rows, [C × in_l] (a_0 = keys). */
   readonly inputs: readonly Tensor2D[];
-  /** a_lᵀ, [in_l × C], for layers l ≥ 1 (index 0 unused). */
+  /** a_lᵀ, [in_l × C], where the forward pass made it: a_1ᵀ, the output of layer 0 (which runs in columns); other entries undefined. */
   readonly inputsT: readonly (Tensor2D | undefined)[];
   /** δ_lᵀ = (∂ℓ_t/∂z_l)ᵀ of the output z_l of every layer but the last, [out_l × C]. */
   readonly deltasT: readonly Tensor2D[];
@@ -200,7 +200,7 @@ interface Forward {
   readonly out: Tensor2D;
   /** a_l as rows, [C × in_l] (a_0 = the input). */
   readonly inputs: Tensor2D[];
-  /** a_lᵀ for l ≥ 1, [in_l × C] (layer 0's activation comes out in this layout). */
+  /** a_lᵀ, [in_l × C], where made (a_1ᵀ: layer 0's activation comes out in this layout). */
   readonly inputsT: (Tensor2D | undefined)[];
   /** Hidden layer l (output of layer l, input of l + 1); layer 0's in columns, later ones in rows. */
   readonly hidden: HiddenLayer[];
