@@ -9,7 +9,7 @@ import type { ResolvedMemoryOptions } from './memory-config.js';
 import { memoryNetOf } from './memory-config.js';
 import { memoryChunk, memoryOutputs } from './memory-chunk.js';
 import type { MemoryChunkOutputs } from './memory-chunk.js';
-import { layerDims, storedTransposed, swapOrientation } from './memory-net.js';
+import { layerDims, swapOrientation } from './memory-net.js';
 import type { HeadWeights, MemoryNet, MemoryWeights } from './memory-net.js';
 import type { StateArray } from './memory-state.js';
 import { defined, tidy } from './tidy.js';
@@ -251,7 +251,7 @@ export class ChunkRunner {
       this.weights.forEach((head, h) =>
         head.w.forEach((wt, l) => {
           for (const [what, t] of [['weight', wt], ['momentum', head.s[l] as Tensor2D]] as const) {
-            list.push({ name: `h${h}.l${l}.${what}`, tensor: tf.keep(storedTransposed(this.net, l) ? swapOrientation(this.net, t, l) : tf.clone(t)) });
+            list.push({ name: `h${h}.l${l}.${what}`, tensor: tf.keep(tf.clone(swapOrientation(this.net, t, l))) });
           }
         }),
       );
