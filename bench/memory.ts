@@ -168,7 +168,11 @@ async function main(): Promise<void> {
       // moments, which a memory window many times longer rarely gets).
       const pairedRatios: number[] = [];
       const pairedCeilings: number[] = [];
-      let longReps = reps;
+      // Size the paired ceiling windows to one memory window before the first round.
+      const w0 = performance.now();
+      for (let i = 0; i < calls; i++) await memory.process(x);
+      const firstMemoryMs = performance.now() - w0;
+      let longReps = Math.max(reps, Math.round((reps * firstMemoryMs) / (await matmulWindow(a, b, reps))));
       for (let round = 0; round < 8; round++) {
         bestMatmul = Math.min(bestMatmul, await matmulWindow(a, b, reps));
         bestFresh = Math.min(bestFresh, await matmulWindow(a, b, reps, true));

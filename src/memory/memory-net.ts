@@ -285,13 +285,11 @@ export function headPass(net: MemoryNet, head: HeadWeights, keys: Tensor2D, valu
   let outputDelta: Tensor2D = half ? seed : tf.add(seed, seed); // ∂ℓ/∂y = 2·seed
   if (ln) outputDelta = layerNormBackward(outputDelta, ln.n, ln.inv);
   const deltasT: Tensor2D[] = new Array<Tensor2D>(net.depth - 1);
-  let deltaT = net.depth > 1 ? tf.transpose(outputDelta) : outputDelta;
   for (let l = net.depth - 1; l >= 1; l--) {
-    const layer = hidden[l - 1] as HiddenLayer;
-    const derivative = activationDerivative(net.activation, layer);
+    const deltaT = l === net.depth - 1 ? tf.transpose(outputDelta) : (deltasT[l] as Tensor2D);
+    const derivative = activationDerivative(net.activation, hidden[l - 1] as HiddenLayer);
     const back = tf.matMul(head.w[l] as Tensor2D, deltaT); // [in_l × C]
-    deltaT = tf.mul(back, l - 1 === 0 ? derivative : tf.transpose(derivative));
-    deltasT[l - 1] = deltaT;
+    deltasT[l - 1] = tf.mul(back, l - 1 === 0 ? derivative : tf.transpose(derivative));
   }
   let surpriseSq: Tensor1D | undefined;
   if (withSurprise) {

@@ -38,6 +38,7 @@ export function savedMemoryShape(net: MemoryNet, l: number): [number, number] {
   const [rows, cols] = storedShape(net, l);
   return savedTransposed(net, l) ? [cols, rows] : [rows, cols];
 }
+
 /** The model's parameters by name (see {@link weightShapes} for the names). */
 export type ModelWeights = Readonly<Record<string, Tensor>>;
 
