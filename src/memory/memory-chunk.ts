@@ -1,10 +1,11 @@
 import { tf } from '../tensor/index.js';
-import type { Tensor1D, Tensor2D, Tensor3D } from '../tensor/index.js';
+import type { Tensor1D, Tensor2D } from '../tensor/index.js';
+import { tidy } from './tidy.js';
 import { chunkCoefficients } from './chunk-coefficients.js';
 import type { ChunkCoefficients, ChunkGates } from './chunk-coefficients.js';
 import { splitHeads } from './split-heads.js';
 import { applyUpdate, headGradients, headPass, headRetrieve } from './memory-net.js';
-import type { HeadPass, HeadWeights, MemoryNet, MemoryWeights } from './memory-net.js';
+import type { HeadWeights, MemoryNet, MemoryWeights } from './memory-net.js';
 
 /** Per-head inputs of C tokens, every tensor `[C × headDim]`. */
 export interface HeadInputs {
@@ -111,35 +112,38 @@ export function memoryChunk(
   const c = coefficients.tokenWeights.shape[2];
   const withSurprise = options.surprise ?? true;
   const clip = net.clipSurprise;
-  // Phase 1, per head: forward and backward at M_0, with halved δ (so ¼ of the squared norms);
-  // the factor 2 goes into the token weights below, once for all heads.
-  const passes = weights.map((head, i) => headPass(net, head, inputs.keys[i] as Tensor2D, inputs.values[i] as Tensor2D, withSurprise || clip !== null, true));
-  // Phase 2, all heads at once: surprise, clipping, token weights.
-  const sq = withSurprise || clip !== null ? (tf.stack(passes.map((p) => p.surpriseSq as Tensor1D)) as Tensor2D) : undefined; // [h, C], ¼‖u_t‖²
-  let tokenWeights: Tensor3D;
-  if (clip !== null && sq) {
-    // 2·min(1, clip / ‖u_t‖) = min(2, clip / √(¼‖u_t‖²)) per head and token; the tiny offset keeps
-    // rsqrt's gradient finite at 0.
-    const scale = tf.minimum(2, tf.mul(tf.rsqrt(tf.add(sq, 1e-30)), clip));
-    tokenWeights = tf.mul(coefficients.tokenWeights, tf.reshape(scale, [h, 1, c]));
-  } else {
-    tokenWeights = tf.mul(coefficients.tokenWeights, 2);
-  }
-  const rows = splitHeads(tf.reshape(tokenWeights, [2 * h, 1, c])); // W row, S row per head
+  // The factor 2 of ∂ℓ/∂y goes into the token weights, once for all heads: the passes return
+  // halved δ (so ¼ of the squared norms).
+  const rows = splitHeads(tf.reshape(clip === null ? tf.mul(coefficients.tokenWeights, 2) : coefficients.tokenWeights, [2 * h, 1, c])); // W row, S row per head
   const scalars = splitHeads(tf.reshape(coefficients.scalars, [3 * h, 1, 1])); // B, b, E per head
-  // Phase 3, per head: weighted gradient sums, chunk-end weights, retrieval.
-  const retrievals: Tensor2D[] = [];
-  const next = weights.map((head: HeadWeights, i): HeadWeights => {
-    const grads = headGradients(net, passes[i] as HeadPass, [rows[2 * i] as Tensor2D, rows[2 * i + 1] as Tensor2D]);
-    const q = inputs.queries?.[i];
-    if (q) retrievals.push(headRetrieve(net, head, q));
-    return applyUpdate(head, grads, { decay: scalars[3 * i] as Tensor2D, carry: scalars[3 * i + 1] as Tensor2D, momentumDecay: scalars[3 * i + 2] as Tensor2D });
-  });
-  const losses = passes.map((p) => p.loss);
+  // Head by head, each in its own tidy: the next head's intermediates reuse the memory (and
+  // cache lines) this head's freed.
+  const heads = weights.map((head: HeadWeights, i) =>
+    tidy(() => {
+      const pass = headPass(net, head, inputs.keys[i] as Tensor2D, inputs.values[i] as Tensor2D, withSurprise || clip !== null, true);
+      let wRow = rows[2 * i] as Tensor2D;
+      let sRow = rows[2 * i + 1] as Tensor2D;
+      if (clip !== null) {
+        // 2·min(1, clip / ‖u_t‖) = min(2, clip / √(¼‖u_t‖²)) per token; the tiny offset keeps
+        // rsqrt's gradient finite at 0.
+        const scale = tf.reshape(tf.minimum(2, tf.mul(tf.rsqrt(tf.add(pass.surpriseSq as Tensor1D, 1e-30)), clip)), [1, c]);
+        wRow = tf.mul(wRow, scale);
+        sRow = tf.mul(sRow, scale);
+      }
+      const grads = headGradients(net, pass, [wRow, sRow]);
+      const q = inputs.queries?.[i];
+      return {
+        next: applyUpdate(head, grads, { decay: scalars[3 * i] as Tensor2D, carry: scalars[3 * i + 1] as Tensor2D, momentumDecay: scalars[3 * i + 2] as Tensor2D }),
+        retrieval: q ? headRetrieve(net, head, q) : undefined,
+        loss: pass.loss,
+        surpriseSq: withSurprise ? pass.surpriseSq : undefined,
+      };
+    }),
+  );
   return {
-    weights: next,
-    retrievals: inputs.queries ? retrievals : undefined,
-    loss: sumAll(losses),
-    surprise: withSurprise && sq ? (tf.sqrt(tf.mul(tf.sum(sq, 0), 4)) as Tensor1D) : undefined,
+    weights: heads.map((r) => r.next),
+    retrievals: inputs.queries ? heads.map((r) => r.retrieval as Tensor2D) : undefined,
+    loss: sumAll(heads.map((r) => r.loss)),
+    surprise: withSurprise ? tf.sqrt(tf.mul<Tensor1D>(sumAll(heads.map((r) => r.surpriseSq as Tensor1D)), 4)) : undefined,
   };
 }
