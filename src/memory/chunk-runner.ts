@@ -12,6 +12,7 @@ import type { MemoryChunkOutputs } from './memory-chunk.js';
 import { layerDims, swapOrientation } from './memory-net.js';
 import type { HeadWeights, MemoryNet, MemoryWeights } from './memory-net.js';
 import type { StateArray } from './memory-state.js';
+import { splitHeads } from './split-heads.js';
 import { defined, tidy } from './tidy.js';
 
 /** Per-head keys, values and queries of a run of tokens, `[m × headDim]` each. */
@@ -19,8 +20,6 @@ export interface Features {
   readonly keys: Tensor2D[];
   readonly values: Tensor2D[];
   readonly queries: Tensor2D[];
-  /** `[m × g]` vectors the data-dependent gates read (absent when no gate reads them). */
-  readonly gateSource: Tensor2D | undefined;
 }
 
 /** Raw input rows: vectors (float32, `width` values per row) or token ids (int32, width 1). */
@@ -41,6 +40,12 @@ export interface Featurizer {
    * called inside `tf.tidy`.
    */
   featurize(rows: Tensor, contextCount: number): Features;
+  /**
+   * `[m × g]` vectors the data-dependent gates read, of the rows after the first `contextCount`
+   * (arguments as for {@link featurize}). Called only when a gate is data-dependent, once for up
+   * to {@link GROUP_CHUNKS} chunks. Synchronous tf ops; called inside `tf.tidy`.
+   */
+  gateSource(rows: Tensor, contextCount: number): Tensor2D;
 }
 
 /** Which per-token outputs to compute. */
@@ -72,6 +77,18 @@ function concatRows(parts: RawRows[], like: RawRows): RawRows {
   return out;
 }
 
+/** Chunks whose weight-independent work (features, gates, coefficients) is done together. */
+const GROUP_CHUNKS = 16;
+
+/** Chunk j's coefficients, for each j, out of those of `chunks` consecutive chunks (see {@link chunkLogGates}). */
+function splitChunks(group: ChunkCoefficients, chunks: number): ChunkCoefficients[] {
+  const [rows, two, c] = group.tokenWeights.shape;
+  const heads = rows / chunks;
+  const tokenWeights = splitHeads(tf.reshape(group.tokenWeights, [chunks, heads * two, c]));
+  const scalars = splitHeads(tf.reshape(group.scalars, [chunks, heads, 3]));
+  return tokenWeights.map((t, j) => ({ tokenWeights: tf.reshape(t, [heads, two, c]), scalars: scalars[j] as Tensor2D }));
+}
+
 /**
  * The streaming engine behind {@link NeuralMemory} and {@link TokenMemory}: feeds any number of
  * tokens per call through chunks of exactly `chunkSize`, so that one call and many calls split
@@ -80,10 +97,13 @@ function concatRows(parts: RawRows[], like: RawRows): RawRows {
  * A token's outputs only need the weights at the start of its chunk, so they are emitted at
  * once. The raw rows of a partial chunk stay pending (plain typed arrays); when a later call fills
  * the chunk, its features are recomputed together with the new rows and the update is applied.
- * The raw rows just before the pending chunk are kept as context for causal windows. Every chunk
- * is built as its own small tensor from the typed arrays (slicing big tensors is slow on WASM,
- * where a slice copies its whole input). A call's state change is committed only when the whole
- * call succeeded.
+ * The raw rows just before the pending chunk are kept as context for causal windows. Every chunk's
+ * features are built from its own small tensor of the typed arrays (slicing big tensors is slow
+ * on WASM, where a slice copies its whole input, and its matmuls run faster on 64 rows than on
+ * 1,024). The gates and chunk coefficients, which are small and do not depend on the memory, are
+ * computed for up to {@link GROUP_CHUNKS} chunks at once and split per chunk: per chunk they were
+ * about 50 small kernels. Each row's values do not depend on how the chunks are grouped, so the
+ * results do not either. A call's state change is committed only when the whole call succeeded.
  *
  * @example
  * ```ts
@@ -126,12 +146,21 @@ export class ChunkRunner {
     return this.applied;
   }
 
-  private coefficients(source: Tensor2D | undefined): ChunkCoefficients {
-    const c = this.options.chunkSize;
-    if (!allGatesFixed(this.options)) return chunkCoefficients(chunkLogGates(this.options, this.gateParams, source, c));
+  /**
+   * The coefficients of each of `chunks` consecutive chunks, computed together (one set of small
+   * ops for all of them instead of one per chunk), or `undefined` when every gate is fixed (then
+   * every chunk uses {@link fixedChunkCoefficients}). `source` gives the gates' input rows.
+   */
+  private groupCoefficients(source: () => Tensor2D, chunks: number): ChunkCoefficients[] | undefined {
+    if (allGatesFixed(this.options)) return undefined;
+    return tidy(() => splitChunks(chunkCoefficients(chunkLogGates(this.options, this.gateParams, source(), this.options.chunkSize, chunks)), chunks));
+  }
+
+  /** The coefficients of a chunk when every gate is fixed: the same for every chunk, computed once. */
+  private fixedChunkCoefficients(): ChunkCoefficients {
     if (!this.fixedCoefficients) {
       this.fixedCoefficients = tidy(() => {
-        const k = chunkCoefficients(chunkGates(this.options, undefined, undefined, c));
+        const k = chunkCoefficients(chunkGates(this.options, undefined, undefined, this.options.chunkSize));
         return { tokenWeights: tf.keep(k.tokenWeights), scalars: tf.keep(k.scalars) };
       });
     }
@@ -173,24 +202,36 @@ export class ChunkRunner {
     const pieces: MemoryChunkOutputs[] = [];
     let out: RunOutputs = {};
     try {
-      for (let k = 0; k < full; k++) {
-        const skip = Math.max(0, p - k * c); // rows emitted by an earlier call
-        const [raw, ctx] = window(k * c, (k + 1) * c);
-        const chunkWeights = weights;
-        const step = tidy(() => {
-          const f = this.featurizer.featurize(this.tensorOf(raw), ctx);
-          const r = memoryChunk(this.net, chunkWeights, { ...f, queries: want.retrievals ? f.queries : undefined }, this.coefficients(f.gateSource), {
-            surprise: want.surprise,
-          });
-          const trim = <T extends Tensor>(t: T | undefined) => (t && skip > 0 ? (tf.slice(t, skip, c - skip) as T) : t);
-          return {
-            weights: r.weights as HeadWeights[],
-            out: { retrievals: r.retrievals?.map(trim) as Tensor2D[] | undefined, loss: trim(r.loss) as Tensor1D, surprise: trim(r.surprise) },
-          };
-        });
-        if (weights !== this.weights) disposeHeads(weights);
-        weights = step.weights;
-        pieces.push(step.out);
+      for (let g0 = 0; g0 < full; g0 += GROUP_CHUNKS) {
+        const chunks = Math.min(GROUP_CHUNKS, full - g0);
+        const group = this.groupCoefficients(() => {
+          const [raw, ctx] = window(g0 * c, (g0 + chunks) * c);
+          return this.featurizer.gateSource(this.tensorOf(raw), ctx);
+        }, chunks);
+        try {
+          for (let j = 0; j < chunks; j++) {
+            const k = g0 + j;
+            const skip = Math.max(0, p - k * c); // rows emitted by an earlier call
+            const [raw, ctx] = window(k * c, (k + 1) * c);
+            const chunkWeights = weights;
+            const step = tidy(() => {
+              const f = this.featurizer.featurize(this.tensorOf(raw), ctx);
+              const r = memoryChunk(this.net, chunkWeights, { ...f, queries: want.retrievals ? f.queries : undefined }, group?.[j] ?? this.fixedChunkCoefficients(), {
+                surprise: want.surprise,
+              });
+              const trim = <T extends Tensor>(t: T | undefined) => (t && skip > 0 ? (tf.slice(t, skip, c - skip) as T) : t);
+              return {
+                weights: r.weights as HeadWeights[],
+                out: { retrievals: r.retrievals?.map(trim) as Tensor2D[] | undefined, loss: trim(r.loss) as Tensor1D, surprise: trim(r.surprise) },
+              };
+            });
+            if (weights !== this.weights) disposeHeads(weights);
+            weights = step.weights;
+            pieces.push(step.out);
+          }
+        } finally {
+          tf.dispose((group ?? []).flatMap((k) => [k.tokenWeights, k.scalars]));
+        }
       }
       if (Math.max(full * c, p) < total) {
         const [raw, ctx] = window(Math.max(full * c, p), total);

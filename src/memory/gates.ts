@@ -63,21 +63,31 @@ export function initGateParams(o: ResolvedMemoryOptions, inputDim: number, rng: 
   return { weight: tf.tensor2d(weight, [inputDim, cols]), bias: tf.tensor1d(bias), gates };
 }
 
-/** `[G·H × rows]` gate logits x·w + b (of the chunk mean with per-chunk gates). */
-function gateLogits(o: ResolvedMemoryOptions, params: GateParams, source: Tensor2D): Tensor2D {
-  const x = o.gateGranularity === 'chunk' ? tf.mean(source, 0, true) : source;
-  return tf.transpose(tf.add(tf.matMul(x, params.weight), params.bias)) as Tensor2D;
+/**
+ * Gate logits x·w + b of `chunks` consecutive chunks of `c` tokens, as `[gates·chunks·heads × cols]`
+ * with row (g·chunks + j)·heads + i for gate g, chunk j and head i: one row per token (`cols = c`),
+ * or with per-chunk gates one column from the chunk's mean input.
+ */
+function gateLogits(o: ResolvedMemoryOptions, params: GateParams, source: Tensor2D, c: number, chunks: number): Tensor2D {
+  const perChunk = o.gateGranularity === 'chunk';
+  const x = perChunk ? tf.mean(tf.reshape(source, [chunks, c, source.shape[1]]), 1) : source;
+  const cols = perChunk ? 1 : c;
+  const g = params.gates.length;
+  const logits = tf.reshape(tf.add(tf.matMul(x, params.weight), params.bias), [chunks, cols, g, o.heads]);
+  return tf.reshape(tf.transpose(logits, [2, 0, 3, 1]), [g * chunks * o.heads, cols]);
 }
 
-/** Rows of gate `g` of the logits, broadcast to `[heads × c]`. */
-function gateRows(logits: Tensor2D, g: number, h: number, c: number): Tensor2D {
-  const rows = tf.slice(logits, [g * h, 0], [h, -1]);
-  return rows.shape[1] === c ? rows : tf.broadcastTo(rows, [h, c]);
+/** The `rows` rows of gate `g` of the logits, broadcast to `[rows × c]`. */
+function gateRows(logits: Tensor2D, g: number, rows: number, c: number): Tensor2D {
+  const part = tf.slice(logits, [g * rows, 0], [rows, -1]);
+  return part.shape[1] === c ? part : tf.broadcastTo(part, [rows, c]);
 }
 
 /**
  * Like {@link chunkGates}, but η and α as log η and log(1 − α): for data-dependent gates these are
- * log σ(z) and log σ(−z), exact and finite even where σ(z) rounds to 1 — and fewer ops.
+ * log σ(z) and log σ(−z), exact and finite even where σ(z) rounds to 1 — and fewer ops. Computes
+ * `chunks` consecutive chunks at once, stacked as `[chunks·heads × c]` (row j·heads + i for chunk
+ * j and head i), which {@link chunkCoefficients} takes as it is: its rows are independent.
  *
  * @example
  * ```ts
@@ -85,14 +95,16 @@ function gateRows(logits: Tensor2D, g: number, h: number, c: number): Tensor2D {
  * ```
  * @param o - Resolved memory options.
  * @param params - Gate projection (needed when a gate is data-dependent).
- * @param source - `[C × inputDim]` gate inputs (needed when a gate is data-dependent).
- * @param c - Tokens in the chunk.
+ * @param source - `[chunks·C × inputDim]` gate inputs (needed when a gate is data-dependent).
+ * @param c - Tokens per chunk.
+ * @param chunks - Number of chunks (default 1).
  * @returns θ, log η, log(1 − α) (new tensors).
  */
-export function chunkLogGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number): LogChunkGates {
-  const logits = params && source ? gateLogits(o, params, source) : undefined;
-  const data = (name: GateName) => gateRows(logits as Tensor2D, (params as GateParams).gates.indexOf(name), o.heads, c);
-  const fixed = (value: number) => tf.fill([o.heads, c], value) as Tensor2D;
+export function chunkLogGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number, chunks = 1): LogChunkGates {
+  const rows = chunks * o.heads;
+  const logits = params && source ? gateLogits(o, params, source, c, chunks) : undefined;
+  const data = (name: GateName) => gateRows(logits as Tensor2D, (params as GateParams).gates.indexOf(name), rows, c);
+  const fixed = (value: number) => tf.fill([rows, c], value) as Tensor2D;
   const log = (value: number) => (value > 0 ? Math.log(value) : -1e30);
   const lr = o.learningRate.kind === 'data' ? tf.mul<Tensor2D>(tf.sigmoid(data('lr')), o.maxLearningRate) : fixed(o.learningRate.value);
   // log σ(z) = −softplus(−z) and log σ(−z) = −softplus(z), written out (tf.logSigmoid is the
@@ -118,7 +130,7 @@ export function chunkLogGates(o: ResolvedMemoryOptions, params: GateParams | und
  */
 export function chunkGates(o: ResolvedMemoryOptions, params: GateParams | undefined, source: Tensor2D | undefined, c: number): PlainChunkGates {
   const h = o.heads;
-  const logits = params && source ? gateLogits(o, params, source) : undefined;
+  const logits = params && source ? gateLogits(o, params, source, c, 1) : undefined;
   const make = (name: GateName): Tensor2D => {
     const gate = gateOf(o, name);
     if (gate.kind === 'fixed') return tf.fill([h, c], gate.value) as Tensor2D;

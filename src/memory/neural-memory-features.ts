@@ -104,7 +104,7 @@ function causalConv(p: Tensor2D, taps: Tensor2D, contextCount: number, m: number
  * @param params - Projections and convolutions.
  * @param rows - `[contextCount + m × dim]` raw input rows.
  * @param contextCount - Leading rows that are context only (≤ convKernel − 1; 0 without convolution).
- * @returns Features of the last m rows; `gateSource` is the (normalised) input.
+ * @returns Features of the last m rows.
  */
 export function neuralMemoryFeatures(config: ResolvedNeuralMemoryConfig, params: NeuralMemoryParams, rows: Tensor, contextCount: number): Features {
   const x = config.normalizeInput ? normalizeRows(rows as Tensor2D) : (rows as Tensor2D);
@@ -121,6 +121,23 @@ export function neuralMemoryFeatures(config: ResolvedNeuralMemoryConfig, params:
     keys: params.keyProjections.map((w, h) => feature(w, params.convs?.keys[h], unit)),
     values: params.valueProjections.map((w, h) => feature(w, params.convs?.values[h], false)),
     queries: params.queryProjections.map((w, h) => feature(w, params.convs?.queries[h], unit)),
-    gateSource: own,
   };
+}
+
+/**
+ * The vectors the data-dependent gates of a {@link NeuralMemory} read: the input rows after the
+ * first `contextCount`, normalised as the features' input is (with `normalizeInput`).
+ *
+ * @example
+ * ```ts
+ * const source = neuralMemoryGateSource(config, rows, 0); // [m × dim]
+ * ```
+ * @param config - Resolved configuration.
+ * @param rows - `[contextCount + m × dim]` raw input rows.
+ * @param contextCount - Leading rows that are context only.
+ * @returns `[m × dim]`.
+ */
+export function neuralMemoryGateSource(config: ResolvedNeuralMemoryConfig, rows: Tensor, contextCount: number): Tensor2D {
+  const own = contextCount > 0 ? (tf.slice(rows, contextCount) as Tensor2D) : (rows as Tensor2D);
+  return config.normalizeInput ? normalizeRows(own) : own;
 }

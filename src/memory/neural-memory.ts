@@ -12,7 +12,7 @@ import { initMemoryWeights } from './memory-net.js';
 import type { MemoryState } from './memory-state.js';
 import { resolveNeuralMemoryConfig } from './neural-memory-config.js';
 import type { NeuralMemoryConfig, ResolvedNeuralMemoryConfig } from './neural-memory-config.js';
-import { initNeuralMemoryParams, neuralMemoryFeatures, neuralMemoryParamTensors } from './neural-memory-features.js';
+import { initNeuralMemoryParams, neuralMemoryFeatures, neuralMemoryGateSource, neuralMemoryParamTensors } from './neural-memory-features.js';
 import type { NeuralMemoryParams } from './neural-memory-features.js';
 
 /** Which per-token outputs {@link NeuralMemory.process} returns (default: all). */
@@ -88,6 +88,7 @@ export class NeuralMemory extends MemoryBase<ResolvedNeuralMemoryConfig> {
       rowDtype: 'float32' as const,
       rowWidth: config.dim,
       featurize: (rows: Tensor, contextCount: number) => neuralMemoryFeatures(config, params, rows, contextCount),
+      gateSource: (rows: Tensor, contextCount: number) => neuralMemoryGateSource(config, rows, contextCount),
     };
     super(config, new ChunkRunner(config, featurizer, weights, gateParams));
     this.params = params;

@@ -59,16 +59,12 @@ export function initTokenMemoryParams(config: ResolvedTokenMemoryConfig, rng: Se
  * @param params - Embeddings and projections.
  * @param rows - int32 `[contextCount + m]` token ids.
  * @param contextCount - Leading ids that are context only (≤ contextSize).
- * @returns Features of the last m ids; `gateSource` is their embeddings.
+ * @returns Features of the last m ids.
  */
 export function tokenMemoryFeatures(config: ResolvedTokenMemoryConfig, params: TokenMemoryParams, rows: Tensor, contextCount: number): Features {
   const { heads: h, headDim: d, dim, contextSize: k } = config;
   const m = (rows.shape[0] as number) - contextCount;
-  // oneHot·E rather than gather: a plain matmul against a constant operand is several times faster
-  // on WASM than its Gather kernel, and just as differentiable in E. (int32 oneHot, then a cast:
-  // the WASM OneHot kernel writes int32 bit patterns into float32 outputs.)
-  const oneHot = tf.cast(tf.oneHot(rows as tf.Tensor1D, config.vocabSize), 'float32') as Tensor2D;
-  let e: Tensor2D = tf.matMul(oneHot, params.embeddings);
+  let e = embed(config, params, rows as tf.Tensor1D);
   if (contextCount < k) e = tf.pad(e, [[k - contextCount, 0], [0, 0]]);
   // s for positions start−1 … start+m−1: [m + 1, dim].
   const filter = tf.reshape(params.conv, [k, 1, dim, 1]) as tf.Tensor4D;
@@ -83,6 +79,33 @@ export function tokenMemoryFeatures(config: ResolvedTokenMemoryConfig, params: T
     keys: summaries.map((t) => tf.slice(t, 0, m) as Tensor2D),
     values: perHead(tf.reshape(current, [m, h, d])),
     queries: summaries.map((t) => tf.slice(t, 1, m) as Tensor2D),
-    gateSource: current,
   };
+}
+
+/**
+ * The vectors the data-dependent gates of a {@link TokenMemory} read: the embeddings of the ids
+ * after the first `contextCount`.
+ *
+ * @example
+ * ```ts
+ * const source = tokenMemoryGateSource(config, params, ids, 0); // [m × dim]
+ * ```
+ * @param config - Resolved configuration.
+ * @param params - Embeddings and projections.
+ * @param rows - int32 `[contextCount + m]` token ids.
+ * @param contextCount - Leading ids that are context only.
+ * @returns `[m × dim]`.
+ */
+export function tokenMemoryGateSource(config: ResolvedTokenMemoryConfig, params: TokenMemoryParams, rows: Tensor, contextCount: number): Tensor2D {
+  return embed(config, params, tf.slice(rows as tf.Tensor1D, contextCount));
+}
+
+/**
+ * Embeddings of token ids, as oneHot·E rather than a gather: a plain matmul against a constant
+ * operand is several times faster on WASM than its Gather kernel, and just as differentiable in E.
+ * (int32 oneHot, then a cast: the WASM OneHot kernel writes int32 bit patterns into float32
+ * outputs.)
+ */
+function embed(config: ResolvedTokenMemoryConfig, params: TokenMemoryParams, ids: tf.Tensor1D): Tensor2D {
+  return tf.matMul(tf.cast(tf.oneHot(ids, config.vocabSize), 'float32') as Tensor2D, params.embeddings);
 }

@@ -12,7 +12,7 @@ import type { MemoryState } from './memory-state.js';
 import { defined, tidy } from './tidy.js';
 import { resolveTokenMemoryConfig } from './token-memory-config.js';
 import type { ResolvedTokenMemoryConfig, TokenMemoryConfig } from './token-memory-config.js';
-import { initTokenMemoryParams, tokenMemoryFeatures } from './token-memory-features.js';
+import { initTokenMemoryParams, tokenMemoryFeatures, tokenMemoryGateSource } from './token-memory-features.js';
 import type { TokenMemoryParams } from './token-memory-features.js';
 
 /** Which per-token outputs {@link TokenMemory.process} returns. */
@@ -106,6 +106,7 @@ export class TokenMemory extends MemoryBase<ResolvedTokenMemoryConfig> {
       rowDtype: 'int32' as const,
       rowWidth: 1,
       featurize: (rows: Tensor, contextCount: number) => tokenMemoryFeatures(config, params, rows, contextCount),
+      gateSource: (rows: Tensor, contextCount: number) => tokenMemoryGateSource(config, params, rows, contextCount),
     };
     super(config, new ChunkRunner(config, featurizer, weights, gateParams));
     this.params = params;

@@ -66,4 +66,19 @@ describe('gates (wasm)', () => {
     });
     tf.dispose([source, ...(params ? [params.weight, params.bias] : [])]);
   });
+
+  it.each(['token', 'chunk'] as const)('gives several chunks at once the gates of each chunk alone, stacked chunk by chunk (granularity %s)', (gateGranularity) => {
+    const { o, params } = gatesOf({ learningRate: { dataDependent: true }, momentum: { dataDependent: true }, forget: 0.01, gateGranularity });
+    const chunks = 3;
+    tf.tidy(() => {
+      const source = tf.randomNormal([chunks * C, IN], 0, 1, 'float32', 11) as tf.Tensor2D;
+      const together = chunkLogGates(o, params, source, C, chunks);
+      const alone = Array.from({ length: chunks }, (_, j) => chunkLogGates(o, params, tf.slice(source, j * C, C), C));
+      for (const key of ['lr', 'logMomentum', 'logRetention'] as const) {
+        expect(together[key].shape).toEqual([chunks * H, C]);
+        expect(Array.from(together[key].dataSync())).toEqual(Array.from(tf.concat(alone.map((g) => g[key]), 0).dataSync()));
+      }
+    });
+    tf.dispose(params ? [params.weight, params.bias] : []);
+  });
 });
