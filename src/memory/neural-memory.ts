@@ -1,7 +1,7 @@
 import { ConfigError, InputError } from '../errors/index.js';
 import { SeededRandom } from '../random/index.js';
 import { tf } from '../tensor/index.js';
-import { defined, tidy } from './tidy.js';
+import { defined } from './tidy.js';
 import type { Tensor, Tensor1D, Tensor2D } from '../tensor/index.js';
 import { ChunkRunner } from './chunk-runner.js';
 import { MemoryBase } from './memory-base.js';
@@ -90,7 +90,7 @@ export class NeuralMemory extends MemoryBase<ResolvedNeuralMemoryConfig> {
       featurize: (rows: Tensor, contextCount: number) => neuralMemoryFeatures(config, params, rows, contextCount),
       gateSource: (rows: Tensor, contextCount: number) => neuralMemoryGateSource(config, rows, contextCount),
     };
-    super(config, new ChunkRunner(config, featurizer, weights, gateParams));
+    super(config, new ChunkRunner(config, featurizer, weights, gateParams, (retrievals) => tf.matMul(retrievals, params.outProjection)));
     this.params = params;
     this.gateParams = gateParams;
   }
@@ -158,11 +158,7 @@ export class NeuralMemory extends MemoryBase<ResolvedNeuralMemoryConfig> {
     const rows = x instanceof Float32Array ? x : (x.dataSync() as Float32Array);
     const o = options.outputs ?? {};
     const want = { retrievals: o.retrievals ?? true, loss: o.loss ?? true, surprise: o.surprise ?? true };
-    const out = this.runner.run(rows, want);
-    if (!out.retrievals) return out;
-    const retrievals = tidy(() => tf.matMul<Tensor2D>(out.retrievals as Tensor2D, this.params.outProjection));
-    out.retrievals.dispose();
-    return { ...out, retrievals };
+    return this.runner.run(rows, want);
   }
 
   /**
