@@ -66,19 +66,22 @@ describe('NeuralMemory (wasm)', () => {
     }
   });
 
-  it('(c) one call equals many calls split at random points (outputs and state)', async () => {
+  it.each([
+    ['per-token gates', small],
+    ['per-chunk gates', { ...small, gateGranularity: 'chunk' as const }],
+  ])('(c) one call equals many calls split at random points (outputs and state), %s', async (_, config) => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 150 }), fc.array(fc.integer({ min: 0, max: 150 }), { maxLength: 6 }), async (n, cuts) => {
-        const x = rows(`split:${n}`, n, small.dim);
-        const whole = NeuralMemory.create(small);
-        const split = NeuralMemory.create(small);
+        const x = rows(`split:${n}`, n, config.dim);
+        const whole = NeuralMemory.create(config);
+        const split = NeuralMemory.create(config);
         try {
           const one = await whole.process(x);
           const points = [...new Set(cuts.map((c) => Math.min(c, n)))].sort((a, b) => a - b);
           const parts: NeuralMemoryResult[] = [];
           let at = 0;
           for (const p of [...points, n]) {
-            parts.push(await split.process(x.subarray(at * small.dim, p * small.dim)));
+            parts.push(await split.process(x.subarray(at * config.dim, p * config.dim)));
             at = p;
           }
           for (const key of ['retrievals', 'loss', 'surprise'] as const) {
