@@ -77,7 +77,7 @@ function concatRows(parts: RawRows[], like: RawRows): RawRows {
   return out;
 }
 
-/** Chunks whose weight-independent work (features, gates, coefficients) is done together. */
+/** Chunks whose gates and chunk coefficients are computed together (features stay per chunk). */
 const GROUP_CHUNKS = 16;
 
 /** Chunk j's coefficients, for each j, out of those of `chunks` consecutive chunks (see {@link chunkLogGates}). */

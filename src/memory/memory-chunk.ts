@@ -1,11 +1,11 @@
 import { tf } from '../tensor/index.js';
 import type { Tensor1D, Tensor2D } from '../tensor/index.js';
-import { tidy } from './tidy.js';
 import { chunkCoefficients } from './chunk-coefficients.js';
 import type { ChunkCoefficients, ChunkGates } from './chunk-coefficients.js';
 import { splitHeads } from './split-heads.js';
 import { applyUpdate, headGradients, headPass, headRetrieve } from './memory-net.js';
 import type { HeadWeights, MemoryNet, MemoryWeights } from './memory-net.js';
+import { tidy } from './tidy.js';
 
 /** Per-head inputs of C tokens, every tensor `[C × headDim]`. */
 export interface HeadInputs {
@@ -112,8 +112,8 @@ export function memoryChunk(
   const c = coefficients.tokenWeights.shape[2];
   const withSurprise = options.surprise ?? true;
   const clip = net.clipSurprise;
-  // The factor 2 of ∂ℓ/∂y goes into the token weights, once for all heads: the passes return
-  // halved δ (so ¼ of the squared norms).
+  // The passes return halved δ (so ¼ of the squared norms); the factor 2 of ∂ℓ/∂y goes into the
+  // token weights: here, once for all heads, or with clipping into each head's clip scale.
   const rows = splitHeads(tf.reshape(clip === null ? tf.mul(coefficients.tokenWeights, 2) : coefficients.tokenWeights, [2 * h, 1, c])); // W row, S row per head
   const scalars = splitHeads(tf.reshape(coefficients.scalars, [3 * h, 1, 1])); // B, b, E per head
   // Head by head, each in its own tidy: the next head's intermediates reuse the memory (and

@@ -126,7 +126,10 @@ export function neuralMemoryFeatures(config: ResolvedNeuralMemoryConfig, params:
 
 /**
  * The vectors the data-dependent gates of a {@link NeuralMemory} read: the input rows after the
- * first `contextCount`, normalised as the features' input is (with `normalizeInput`).
+ * first `contextCount`, normalised as the features' input is (with `normalizeInput`). The runner
+ * calls it once for a group of chunks and {@link neuralMemoryFeatures} once per chunk, so the rows
+ * are normalised twice: nine small ops per chunk, cheaper on WASM than slicing a group's
+ * normalised rows per chunk.
  *
  * @example
  * ```ts
