@@ -43,6 +43,23 @@ function sumAll(xs: Tensor1D[]): Tensor1D {
   return xs.length === 1 ? (xs[0] as Tensor1D) : (tf.addN(xs) as Tensor1D);
 }
 
+/** One head's per-token outputs at the chunk-start weights, from a pass with halved δ. */
+interface HeadOutputs {
+  readonly loss: Tensor1D;
+  /** ¼‖∇_M ℓ_t‖² (absent when not asked for). */
+  readonly surpriseSq: Tensor1D | undefined;
+  readonly retrieval: Tensor2D | undefined;
+}
+
+/** The outputs of all heads: retrievals per head, loss summed, surprise over all heads. */
+function combineHeads(heads: HeadOutputs[], withQueries: boolean, withSurprise: boolean): MemoryChunkOutputs {
+  return {
+    retrievals: withQueries ? heads.map((r) => r.retrieval as Tensor2D) : undefined,
+    loss: sumAll(heads.map((r) => r.loss)),
+    surprise: withSurprise ? tf.sqrt(tf.mul<Tensor1D>(sumAll(heads.map((r) => r.surpriseSq as Tensor1D)), 4)) : undefined, // the passes' δ are halved
+  };
+}
+
 /**
  * Outputs of up to C tokens at the given weights, without updating them (a partial chunk).
  *
@@ -58,21 +75,12 @@ function sumAll(xs: Tensor1D[]): Tensor1D {
  */
 export function memoryOutputs(net: MemoryNet, weights: MemoryWeights, inputs: HeadInputs, options: MemoryChunkOptions = {}): MemoryChunkOutputs {
   const withSurprise = options.surprise ?? true;
-  const losses: Tensor1D[] = [];
-  const sq: Tensor1D[] = [];
-  const retrievals: Tensor2D[] = [];
-  weights.forEach((head, h) => {
-    const pass = headPass(net, head, inputs.keys[h] as Tensor2D, inputs.values[h] as Tensor2D, withSurprise, true);
-    losses.push(pass.loss);
-    if (pass.surpriseSq) sq.push(pass.surpriseSq);
-    const q = inputs.queries?.[h];
-    if (q) retrievals.push(headRetrieve(net, head, q));
+  const heads = weights.map((head, i): HeadOutputs => {
+    const pass = headPass(net, head, inputs.keys[i] as Tensor2D, inputs.values[i] as Tensor2D, withSurprise, true);
+    const q = inputs.queries?.[i];
+    return { loss: pass.loss, surpriseSq: pass.surpriseSq, retrieval: q ? headRetrieve(net, head, q) : undefined };
   });
-  return {
-    retrievals: inputs.queries ? retrievals : undefined,
-    loss: sumAll(losses),
-    surprise: withSurprise ? tf.sqrt(tf.mul<Tensor1D>(sumAll(sq), 4)) : undefined, // the passes' δ are halved
-  };
+  return combineHeads(heads, inputs.queries !== undefined, withSurprise);
 }
 
 /**
@@ -134,16 +142,11 @@ export function memoryChunk(
       const q = inputs.queries?.[i];
       return {
         next: applyUpdate(head, grads, { decay: scalars[3 * i] as Tensor2D, carry: scalars[3 * i + 1] as Tensor2D, momentumDecay: scalars[3 * i + 2] as Tensor2D }),
-        retrieval: q ? headRetrieve(net, head, q) : undefined,
         loss: pass.loss,
         surpriseSq: withSurprise ? pass.surpriseSq : undefined,
+        retrieval: q ? headRetrieve(net, head, q) : undefined,
       };
     }),
   );
-  return {
-    weights: heads.map((r) => r.next),
-    retrievals: inputs.queries ? heads.map((r) => r.retrieval as Tensor2D) : undefined,
-    loss: sumAll(heads.map((r) => r.loss)),
-    surprise: withSurprise ? tf.sqrt(tf.mul<Tensor1D>(sumAll(heads.map((r) => r.surpriseSq as Tensor1D)), 4)) : undefined,
-  };
+  return { weights: heads.map((r) => r.next), ...combineHeads(heads, inputs.queries !== undefined, withSurprise) };
 }
