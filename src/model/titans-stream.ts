@@ -180,7 +180,8 @@ export class TitansStream {
           const flat = Int32Array.from(all.subarray(lo, hi), (t, i) => (lo + i - 1 - a) * vocab + t);
           pieces.push(tf.gather(tf.reshape(logp, [-1]), tf.tensor1d(flat, 'int32')));
         }
-        const nll = tf.neg(pieces.length === 1 ? (pieces[0] as Tensor1D) : tf.concat(pieces)) as Tensor1D;
+        // A last group of one row only predicts the token after the call: no nll of its own.
+        const nll = tf.neg(pieces.length === 0 ? tf.zeros([0]) : pieces.length === 1 ? (pieces[0] as Tensor1D) : tf.concat(pieces)) as Tensor1D;
         const from = Math.max(p, a);
         const top = k > 0 && logp && e > from ? tf.topk(tf.slice(logp, from - a, e - from), k) : undefined;
         const kept = { nll, topIds: top?.indices, topProbs: top ? tf.exp(top.values) : undefined, last: logp && e === all.length ? tf.slice(logp, e - a - 1, 1) : undefined };

@@ -48,7 +48,7 @@ describe('TitansStream', () => {
   it.each(ARCHS)('%s: one call or many, split anywhere, gives the same outputs', async (arch) => {
     const model = models.get(arch) as TitansModel;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 39 }), { minLength: 1, maxLength: 22 }), fc.array(fc.nat(), { maxLength: 5 }), async (ids, rawCuts) => {
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 39 }), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 }), async (ids, rawCuts) => {
         const tokens = Int32Array.from(ids);
         const cuts = [...new Set(rawCuts.map((c) => c % tokens.length))].sort((a, b) => a - b);
         const whole = await runSplit(model, tokens, [], 3);
@@ -59,6 +59,17 @@ describe('TitansStream', () => {
       }),
       { numRuns: 8, seed: 7 },
     );
+  });
+
+  it.each(ARCHS)('%s: a call whose last row starts a new head group (8 segments + 1 with BOS) scores every token with top-k', async (arch) => {
+    const model = models.get(arch) as TitansModel;
+    // Fresh stream: BOS + 32 tokens = 8 segments of 4 and one row that only predicts what comes next.
+    const tokens = Int32Array.from({ length: 32 }, (_, i) => (i * 7) % 39);
+    const whole = await runSplit(model, tokens, [], 2);
+    const split = await runSplit(model, tokens, [13], 2);
+    expect(whole.nll).toHaveLength(32);
+    expect(whole.probs).toHaveLength(64);
+    whole.nll.forEach((x, i) => expect(Math.abs(x - (split.nll[i] as number))).toBeLessThan(1e-4));
   });
 
   it.each(ARCHS)('%s: causal — a token’s surprise does not depend on later tokens', async (arch) => {
