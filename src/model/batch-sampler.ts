@@ -3,7 +3,9 @@ import type { SeededRandom } from '../random/index.js';
 
 /**
  * `batch` random crops of `length` tokens from `data`, row-major `[batch × length]`, start
- * positions drawn uniformly from `rng` (so the same generator state gives the same batch).
+ * positions drawn uniformly from `rng` (so the same generator state gives the same batch). With
+ * `align` > 1 a crop starts only at a multiple of `align`: data made of documents of `align`
+ * tokens each is read a whole document per crop when `length` = `align`.
  *
  * @example
  * ```ts
@@ -13,16 +15,42 @@ import type { SeededRandom } from '../random/index.js';
  * @param batch - Crops.
  * @param length - Tokens per crop.
  * @param rng - Source of the start positions.
+ * @param align - Crops start at multiples of this (default 1: anywhere).
  * @returns The crops.
  * @throws {@link InputError} `ERR_DATA` when `data` is shorter than one crop.
  */
-export function sampleBatch(data: Int32Array, batch: number, length: number, rng: SeededRandom): Int32Array {
-  if (data.length < length) throw new InputError('ERR_DATA', `training data has ${data.length} tokens, fewer than one sequence of ${length}`);
-  const out = new Int32Array(batch * length);
-  const starts = data.length - length + 1;
-  for (let b = 0; b < batch; b++) {
-    const start = rng.nextInt(starts);
-    out.set(data.subarray(start, start + length), b * length);
-  }
+export function sampleBatch(data: Int32Array, batch: number, length: number, rng: SeededRandom, align = 1): Int32Array {
+  const starts = Array.from({ length: batch }, () => randomStart(data.length, length, rng, align));
+  return cropRows(data, starts, 0, length);
+}
+
+/**
+ * Rows `[starts.length × length]`: row b is `data[starts[b] + offset …][0 … length)`.
+ *
+ * @param data - Tokens, or per-token values that go with them.
+ * @param starts - Where each row's crop starts.
+ * @param offset - Added to every start (a later window of the same crops).
+ * @param length - Tokens per row.
+ * @returns A new array of the same kind.
+ */
+export function cropRows<T extends Int32Array | Float32Array>(data: T, starts: readonly number[], offset: number, length: number): T {
+  const out = new (data.constructor as new (n: number) => T)(starts.length * length);
+  starts.forEach((s, b) => out.set(data.subarray(s + offset, s + offset + length), b * length));
   return out;
+}
+
+/**
+ * A uniformly drawn start of a crop of `length` tokens within `dataLength` tokens, at a multiple
+ * of `align`.
+ *
+ * @param dataLength - Tokens in the data.
+ * @param length - Tokens per crop.
+ * @param rng - Source of the position.
+ * @param align - Starts are multiples of this.
+ * @returns The start.
+ * @throws {@link InputError} `ERR_DATA` when no crop fits.
+ */
+export function randomStart(dataLength: number, length: number, rng: SeededRandom, align = 1): number {
+  if (dataLength < length) throw new InputError('ERR_DATA', `training data has ${dataLength} tokens, fewer than one sequence of ${length}`);
+  return align * rng.nextInt(Math.floor((dataLength - length) / align) + 1);
 }

@@ -23,6 +23,11 @@ export interface GradientOptions {
   readonly start?: StreamStart;
   /** Also return the state after the last segment (detached), to continue the streams (default false). */
   readonly carry?: boolean;
+  /**
+   * `[batch × L]` weight of each target token (default all 1): the loss is Σ w·nll / Σ w. Weights
+   * of 0 leave a token out of the loss (it is still read); larger weights stress a task's answers.
+   */
+  readonly weights?: Float32Array;
 }
 
 /** Where a batch of sequences continues its streams (see {@link GradientOptions.start}). */
@@ -55,25 +60,50 @@ function checkBatch(config: ResolvedTitansModelConfig, tokens: Int32Array, batch
   return length;
 }
 
+/** Inputs, targets and target weights of one segment. */
+interface SegmentIds {
+  readonly inputs: Int32Array;
+  readonly targets: Int32Array;
+  /** The targets' weights (none: all 1). */
+  readonly weights: Float32Array | undefined;
+}
+
 /** Model inputs and targets of segment s: inputs are [BOS, x_1 … x_{L−1}], targets x_1 … x_L, per sequence. */
-function segmentIds(config: ResolvedTitansModelConfig, tokens: Int32Array, batch: number, length: number, s: number, previous?: Int32Array): { inputs: Int32Array; targets: Int32Array } {
+function segmentIds(config: ResolvedTitansModelConfig, tokens: Int32Array, batch: number, length: number, s: number, previous?: Int32Array, weights?: Float32Array): SegmentIds {
   const seg = config.segment;
   const inputs = new Int32Array(batch * seg);
   const targets = new Int32Array(batch * seg);
+  const segmentWeights = weights ? new Float32Array(batch * seg) : undefined;
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < seg; t++) {
       const q = s * seg + t;
       inputs[b * seg + t] = q === 0 ? (previous?.[b] ?? config.bosId) : (tokens[b * length + q - 1] as number);
       targets[b * seg + t] = tokens[b * length + q] as number;
+      if (segmentWeights) segmentWeights[b * seg + t] = weights?.[b * length + q] as number;
     }
   }
-  return { inputs, targets };
+  return { inputs, targets, weights: segmentWeights };
 }
 
-/** Σ −log p(target) over the rows. */
-function crossEntropySum(logits: Tensor2D, targets: Int32Array): Scalar {
-  const oneHot = tf.cast(tf.oneHot(tf.tensor1d(targets, 'int32'), logits.shape[1]), 'float32');
-  return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot))) as Scalar;
+/** Σ −w·log p(target) over the rows (w = 1 without weights). */
+function crossEntropySum(logits: Tensor2D, { targets, weights }: SegmentIds): Scalar {
+  let picked = tf.cast(tf.oneHot(tf.tensor1d(targets, 'int32'), logits.shape[1]), 'float32');
+  if (weights) picked = tf.mul(picked, tf.tensor2d(weights, [weights.length, 1]));
+  return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), picked))) as Scalar;
+}
+
+/** What the summed loss is divided by: Σ w, or the token count without weights. */
+function lossDivisor(tokens: Int32Array, weights: Float32Array | undefined): number {
+  if (weights === undefined) return tokens.length;
+  if (weights.length !== tokens.length) throw new InputError('ERR_SEQUENCE', `${weights.length} target weights for ${tokens.length} tokens`);
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const v = weights[i] as number;
+    if (!(v >= 0 && Number.isFinite(v))) throw new InputError('ERR_SEQUENCE', `target weight ${v} at index ${i} is not a finite number ≥ 0`);
+    total += v;
+  }
+  if (total === 0) throw new InputError('ERR_SEQUENCE', 'every target weight is 0: the loss would be empty');
+  return total;
 }
 
 /**
@@ -92,26 +122,27 @@ function crossEntropySum(logits: Tensor2D, targets: Int32Array): Scalar {
  * @returns A scalar (new tensor).
  * @throws {@link InputError} `ERR_SEQUENCE` for a bad length, `ERR_TOKEN` for an id outside the vocabulary.
  */
-export function sequenceLoss(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, start?: StreamStart): Scalar {
-  return rollout(config, w, tokens, batch, start, false).loss;
+export function sequenceLoss(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, start?: StreamStart, weights?: Float32Array): Scalar {
+  return rollout(config, w, tokens, batch, start, false, weights).loss;
 }
 
 /** {@link sequenceLoss}, and with `carry` a kept copy of the state after the last segment. */
-function rollout(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, start: StreamStart | undefined, carry: boolean): { loss: Scalar; state: ModelState | undefined } {
+function rollout(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, start: StreamStart | undefined, carry: boolean, weights: Float32Array | undefined): { loss: Scalar; state: ModelState | undefined } {
   const length = checkBatch(config, tokens, batch);
   checkStart(start, batch);
+  const divisor = lossDivisor(tokens, weights);
   const segments = length / config.segment;
   let state: ModelState = start?.state ?? initialState(config, w, batch);
   let total: Scalar = tf.scalar(0);
   for (let s = 0; s < segments; s++) {
-    const { inputs, targets } = segmentIds(config, tokens, batch, length, s, start?.previous);
-    const r = forwardSegment(config, w, state, tf.tensor1d(inputs, 'int32'), carry || s < segments - 1);
-    total = tf.add(total, crossEntropySum(r.logits, targets));
+    const ids = segmentIds(config, tokens, batch, length, s, start?.previous, weights);
+    const r = forwardSegment(config, w, state, tf.tensor1d(ids.inputs, 'int32'), carry || s < segments - 1);
+    total = tf.add(total, crossEntropySum(r.logits, ids));
     if (r.state) state = r.state;
   }
   // Copies (identity ops save nothing for the backward pass, which frees the tensors it saved).
   const final = carry ? detachedCopy(state) : undefined;
-  return { loss: tf.div(total, batch * length), state: final };
+  return { loss: tf.div(total, divisor), state: final };
 }
 
 /** A kept copy of every tensor of `state`. */
@@ -165,13 +196,14 @@ export function lossAndGradients(config: ResolvedTitansModelConfig, w: ModelWeig
   const names = Object.keys(w);
   const params = names.map((n) => w[n] as Tensor);
   const length = checkBatch(config, tokens, batch);
-  const { start, carry = false } = options;
+  const { start, carry = false, weights } = options;
   checkStart(start, batch);
+  const divisor = lossDivisor(tokens, weights);
   if (!options.recompute) {
     let final: ModelState | undefined;
     const out = tf.tidy(() => {
       const { value, grads } = gradientsOf(() => {
-        const r = rollout(config, w, tokens, batch, start, carry);
+        const r = rollout(config, w, tokens, batch, start, carry, weights);
         final = r.state;
         return r.loss;
       }, params);
@@ -182,14 +214,14 @@ export function lossAndGradients(config: ResolvedTitansModelConfig, w: ModelWeig
     return final === undefined ? out : { ...out, state: final };
   }
   const segments = length / config.segment;
-  const ids = Array.from({ length: segments }, (_, s) => segmentIds(config, tokens, batch, length, s, start?.previous));
+  const ids = Array.from({ length: segments }, (_, s) => segmentIds(config, tokens, batch, length, s, start?.previous, weights));
   // Forward: the state entering every segment (and with `carry` the one after the last), nothing else.
   const states: (ModelState | undefined)[] = [undefined];
   try {
     tf.tidy(() => {
       let state = start?.state ?? initialState(config, w, batch);
       for (let s = 0; s < (carry ? segments : segments - 1); s++) {
-        state = forwardSegment(config, w, state, tf.tensor1d((ids[s] as { inputs: Int32Array }).inputs, 'int32'), true).state as ModelState;
+        state = forwardSegment(config, w, state, tf.tensor1d((ids[s] as SegmentIds).inputs, 'int32'), true).state as ModelState;
         stateTensors(state).forEach((t) => tf.keep(t));
         states.push(state);
       }
@@ -204,9 +236,9 @@ export function lossAndGradients(config: ResolvedTitansModelConfig, w: ModelWeig
       let segmentLoss: Scalar | undefined;
       const grads = tf.tidy(() => {
         const r = gradientsOf(() => {
-          const { inputs, targets } = ids[s] as { inputs: Int32Array; targets: Int32Array };
-          const out = forwardSegment(config, w, incoming ?? start?.state ?? initialState(config, w, batch), tf.tensor1d(inputs, 'int32'), s < segments - 1);
-          segmentLoss = tf.keep(tf.div(crossEntropySum(out.logits, targets), batch * length) as Scalar);
+          const segment = ids[s] as SegmentIds;
+          const out = forwardSegment(config, w, incoming ?? start?.state ?? initialState(config, w, batch), tf.tensor1d(segment.inputs, 'int32'), s < segments - 1);
+          segmentLoss = tf.keep(tf.div(crossEntropySum(out.logits, segment), divisor) as Scalar);
           let objective: Scalar = segmentLoss;
           if (g && out.state) {
             stateTensors(out.state).forEach((t, k) => {

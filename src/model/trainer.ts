@@ -5,7 +5,7 @@ import { tf } from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { AdamW } from './adamw.js';
 import type { AdamWState } from './adamw.js';
-import { sampleBatch } from './batch-sampler.js';
+import { cropRows, randomStart } from './batch-sampler.js';
 import { clipByGlobalNorm } from './clip-by-global-norm.js';
 import { learningRate } from './lr-schedule.js';
 import { disposeState } from './model-state.js';
@@ -48,6 +48,12 @@ export interface TrainerOptions {
    * fresh memory. The carried state is not part of {@link TrainerState}: a resumed run starts new streams.
    */
   readonly streamWindows?: number;
+  /**
+   * Sequences (and streams) start only at multiples of this many tokens (default 1: anywhere).
+   * For data made of documents of equal length: with `align` = `seqLen` every sequence is one
+   * whole document, so no document is cut between its question and its answer.
+   */
+  readonly align?: number;
 }
 
 /** {@link TrainerOptions} with defaults filled in. */
@@ -100,6 +106,7 @@ function resolve(options: TrainerOptions, segment: number): ResolvedTrainerOptio
     seed: options.seed ?? 0,
     recompute: options.recompute ?? false,
     streamWindows: int(options.streamWindows ?? 1, 'streamWindows', 1),
+    align: int(options.align ?? 1, 'align', 1),
   };
 }
 
@@ -137,16 +144,21 @@ export class Trainer {
    * @param model - The model to train (its weights are updated in place).
    * @param data - Training tokens (at least one sequence).
    * @param options - Schedule, batch and optimizer settings.
-   * @throws {@link ConfigError} for invalid options; {@link InputError} `ERR_DATA` for too little data.
+   * @param weights - The loss weight of each token of `data` as a target (default all 1; see
+   *   the `weights` of {@link lossAndGradients}): e.g. 1 on a task's answers and less on the rest.
+   * @throws {@link ConfigError} for invalid options; {@link InputError} `ERR_DATA` for too little
+   *   data or weights that do not go with it.
    */
   constructor(
     private readonly model: TitansModel,
     private readonly data: Int32Array,
     options: TrainerOptions,
+    private readonly weights?: Float32Array,
   ) {
     this.options = resolve(options, model.config.segment);
     const streamLength = this.options.seqLen * this.options.streamWindows;
     if (data.length < streamLength) throw new InputError('ERR_DATA', `training data has ${data.length} tokens, fewer than one stream of ${streamLength} (seqLen × streamWindows)`);
+    if (weights !== undefined && weights.length !== data.length) throw new InputError('ERR_DATA', `${weights.length} token weights for ${data.length} training tokens`);
     this.optimizer = new AdamW(model.weights, { beta1: this.options.beta1, beta2: this.options.beta2, weightDecay: this.options.weightDecay });
     this.rng = new SeededRandom(this.options.seed);
   }
@@ -168,10 +180,12 @@ export class Trainer {
   async next(): Promise<TrainStep> {
     const o = this.options;
     const stateful = o.streamWindows > 1;
-    const tokens = stateful ? this.nextWindows() : sampleBatch(this.data, o.batch, o.seqLen, this.rng);
+    const { starts, offset } = stateful ? this.nextWindows() : { starts: Array.from({ length: o.batch }, () => randomStart(this.data.length, o.seqLen, this.rng, o.align)), offset: 0 };
+    const tokens = cropRows(this.data, starts, offset, o.seqLen);
+    const weights = this.weights && cropRows(this.weights, starts, offset, o.seqLen);
     const lr = learningRate({ peak: o.lr, warmup: o.warmup, total: o.steps, minRatio: o.minLrRatio }, this.optimizer.step);
     const start = this.streams?.start;
-    const { loss, grads, state } = lossAndGradients(this.model.config, this.model.tensors, tokens, o.batch, { recompute: o.recompute, carry: stateful, ...(start ? { start } : {}) });
+    const { loss, grads, state } = lossAndGradients(this.model.config, this.model.tensors, tokens, o.batch, { recompute: o.recompute, carry: stateful, ...(start ? { start } : {}), ...(weights ? { weights } : {}) });
     if (this.streams && state) {
       if (start) disposeState(start.state);
       this.streams.start = { state, previous: Int32Array.from({ length: o.batch }, (_, b) => tokens[(b + 1) * o.seqLen - 1] as number) };
@@ -188,18 +202,15 @@ export class Trainer {
     }
   }
 
-  /** The next window of every open stream, opening new streams when they are read to the end. */
-  private nextWindows(): Int32Array {
-    const { batch, seqLen, streamWindows } = this.options;
+  /** Where the next window of every open stream starts, opening new streams when they are read to the end. */
+  private nextWindows(): { starts: readonly number[]; offset: number } {
+    const { batch, seqLen, streamWindows, align } = this.options;
     if (this.streams === undefined || this.streams.window === streamWindows) {
       this.closeStreams();
-      const starts = Array.from({ length: batch }, () => this.rng.nextInt(this.data.length - seqLen * streamWindows + 1));
+      const starts = Array.from({ length: batch }, () => randomStart(this.data.length, seqLen * streamWindows, this.rng, align));
       this.streams = { starts, window: 0, start: undefined };
     }
-    const { starts, window } = this.streams;
-    const out = new Int32Array(batch * seqLen);
-    starts.forEach((s, b) => out.set(this.data.subarray(s + window * seqLen, s + (window + 1) * seqLen), b * seqLen));
-    return out;
+    return { starts: this.streams.starts, offset: this.streams.window * seqLen };
   }
 
   private closeStreams(): void {

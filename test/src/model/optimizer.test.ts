@@ -92,4 +92,15 @@ describe('optimizer pieces', () => {
     }
     expect(() => sampleBatch(data, 1, 51, new SeededRandom(1))).toThrow(/fewer than one sequence/);
   });
+
+  it('sampleBatch with align starts every crop at a multiple of it, and reaches the last whole one', () => {
+    const data = Int32Array.from({ length: 50 }, (_, i) => i);
+    const firsts = new Set<number>();
+    const rng = new SeededRandom(2);
+    for (let i = 0; i < 200; i++) {
+      const crops = sampleBatch(data, 2, 10, rng, 10);
+      firsts.add(crops[0] as number).add(crops[10] as number);
+    }
+    expect([...firsts].sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 40]);
+  });
 });

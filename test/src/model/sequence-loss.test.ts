@@ -91,6 +91,39 @@ describe('outer-loop gradients', () => {
     expect(() => lossAndGradients(model.config, model.tensors, half(0), 2, { start: { state: { batch: 1, position: 0, cached: 0, layers: [] }, previous: Int32Array.of(1) } })).toThrow(/2 sequences/);
   });
 
+  it('target weights: all 2 give the plain mean; one weight picks that token\'s nll as a stream reads it; recomputation agrees', async () => {
+    const model = randomModel(tinyConfig('mac'), new SeededRandom(4));
+    models.push(model);
+    const tokens = Int32Array.from({ length: 2 * 8 }, (_, i) => (i * 5 + 2) % 11);
+    const value = (weights?: Float32Array, recompute = false) => {
+      const r = lossAndGradients(model.config, model.tensors, tokens, 2, { recompute, ...(weights ? { weights } : {}) });
+      const v = r.loss.dataSync()[0] as number;
+      tf.dispose([r.loss, ...Object.values(r.grads)]);
+      return v;
+    };
+    expect(value(new Float32Array(16).fill(2))).toBeCloseTo(value(), 6);
+    // Token 13 is the second sequence's 6th: its nll as a fresh stream reads that sequence.
+    const stream = model.stream();
+    const { nll } = await stream.process(tokens.subarray(8, 16));
+    stream.dispose();
+    const one = new Float32Array(16);
+    one[13] = 3;
+    expect(value(one)).toBeCloseTo(nll[5] as number, 4);
+    expect(value(one, true)).toBeCloseTo(nll[5] as number, 4);
+    // Weights change the gradient, not only its scale.
+    const g = (weights?: Float32Array) => lossAndGradients(model.config, model.tensors, tokens, 2, weights ? { weights } : {});
+    const [plain, picked] = [g(), g(one)];
+    const cosine = tf.tidy(() => {
+      const [a, b] = [plain, picked].map((r) => tf.concat(Object.values(r.grads).map((t) => t.flatten())));
+      return tf.div(tf.sum(tf.mul(a!, b!)), tf.mul(tf.norm(a!), tf.norm(b!))).dataSync()[0] as number;
+    });
+    expect(cosine).toBeLessThan(0.9);
+    tf.dispose([plain.loss, picked.loss, ...Object.values(plain.grads), ...Object.values(picked.grads)]);
+    expect(() => value(new Float32Array(16))).toThrow(/every target weight is 0/);
+    expect(() => value(new Float32Array(15).fill(1))).toThrow(/15 target weights for 16 tokens/);
+    expect(() => value(new Float32Array(16).fill(-1))).toThrow(/target weight -1 at index 0/);
+  });
+
   it('rejects a length that is not a multiple of the segment, and tokens outside the vocabulary', () => {
     const model = tinyModel('lmm');
     models.push(model);

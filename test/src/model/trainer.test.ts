@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TitansModel, Trainer, evaluateStream } from '../../../src/model/index.js';
+import { TitansModel, Trainer, cropRows, evaluateStream, lossAndGradients, randomStart } from '../../../src/model/index.js';
 import type { TitansModelConfig, TrainStep } from '../../../src/model/index.js';
 import { SeededRandom } from '../../../src/random/index.js';
 import { initBackend, tf } from '../../../src/tensor/index.js';
@@ -117,6 +117,39 @@ describe('Trainer', () => {
     expect(stateless.options.streamWindows).toBe(1);
     stateless.dispose();
     expect(() => new Trainer(models[0] as TitansModel, data.subarray(0, 40), { steps: 1, seqLen: 16, streamWindows: 3 })).toThrow(/fewer than one stream of 48/);
+  });
+
+  it('align and weights: a step\'s loss is the weighted loss of whole documents drawn by its seed; the weights must match the data', async () => {
+    const rng = new SeededRandom(6);
+    const docs = Int32Array.from({ length: 40 * 16 }, () => 97 + rng.nextInt(20));
+    const weights = Float32Array.from({ length: docs.length }, (_, i) => (i % 16 === 15 ? 1 : 0.1 * (i % 3)));
+    const model = TitansModel.create({ ...config, arch: 'swa' });
+    models.push(model);
+    const trainer = new Trainer(model, docs, { steps: 5, batch: 4, seqLen: 16, seed: 3, align: 16 }, weights);
+    const { loss } = await trainer.next();
+    trainer.dispose();
+    // The same draws by hand: four document starts, their tokens and their weights.
+    const draw = new SeededRandom(3);
+    const starts = Array.from({ length: 4 }, () => randomStart(docs.length, 16, draw, 16));
+    expect(starts.every((s) => s % 16 === 0)).toBe(true);
+    expect(new Set(starts).size).toBeGreaterThan(1);
+    const expected = tf.tidy(() => {
+      const fresh = TitansModel.create({ ...config, arch: 'swa' });
+      const r = lossAndGradients(fresh.config, fresh.tensors, cropRows(docs, starts, 0, 16), 4, { weights: cropRows(weights, starts, 0, 16) });
+      const v = r.loss.dataSync()[0] as number;
+      fresh.dispose();
+      return v;
+    });
+    const unweighted = tf.tidy(() => {
+      const fresh = TitansModel.create({ ...config, arch: 'swa' });
+      const r = lossAndGradients(fresh.config, fresh.tensors, cropRows(docs, starts, 0, 16), 4);
+      const v = r.loss.dataSync()[0] as number;
+      fresh.dispose();
+      return v;
+    });
+    expect(loss).toBeCloseTo(expected, 5);
+    expect(Math.abs(loss - unweighted)).toBeGreaterThan(1e-3);
+    expect(() => new Trainer(model, docs, { steps: 1, seqLen: 16 }, weights.subarray(1))).toThrow(/639 token weights for 640 training tokens/);
   });
 
   it('rejects a sequence length that is not a multiple of the segment', () => {
