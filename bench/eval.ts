@@ -1,7 +1,8 @@
 /**
- * Evaluation suite (issue 8): held-out bits per byte, needle in a haystack, multi-query
- * associative recall and ablations for every model variant at equal parameter count and equal
- * training budget, plus spam-vs-ham anomaly detection by surprise.
+ * Evaluation suite (issue 8): held-out bits per byte, needle in a haystack, copy at a distance,
+ * multi-query associative recall and ablations for every model variant at equal parameter count
+ * and equal training budget, plus spam-vs-ham anomaly detection by surprise. The needle, copy and
+ * recall models are trained on their task, with the answers weighted (see `trainOnTask`).
  *
  *   npx tsx bench/eval.ts [--quick] [--budget k] [--model models/default] [--out bench/results] [--doc docs/evaluation.md]
  *   npx tsx bench/eval.ts --render bench/results/eval-full.json [--doc docs/evaluation.md]
@@ -18,20 +19,23 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateStream } from '../src/model/index.js';
-import type { TitansModel, TitansModelConfig } from '../src/model/index.js';
+import type { TitansModel, TitansModelConfig, TrainerOptions } from '../src/model/index.js';
 import { SeededRandom } from '../src/random/index.js';
 import { initBackend, tf } from '../src/tensor/index.js';
 import { modelSurprise, ngramSurprise, tokenMemorySurprise } from './eval/anomaly.js';
 import { readBrown } from './eval/brown.js';
+import { copyAccuracy, copyDocuments } from './eval/copy.js';
 import { loadModelDirectory } from './eval/load-model.js';
 import { needleTrial, noiseHay, runNeedleTrial } from './eval/needle.js';
 import type { NeedleProbe } from './eval/needle.js';
+import { passkeyDocuments, passkeyMaxDistance } from './eval/passkey-documents.js';
 import { recallExample, recallStream } from './eval/recall.js';
 import { renderReport, spliceReport } from './eval/report.js';
-import type { EvalReport, NeedleRow, RecallRow, VariantRow } from './eval/report.js';
+import type { CopyRow, EvalReport, NeedleRow, RecallRow, TaskTrainingRow, VariantRow } from './eval/report.js';
 import { rocAuc } from './eval/roc-auc.js';
 import { spamStream } from './eval/spam.js';
 import { evaluationVariants, trainVariant } from './eval/variants.js';
+import type { Variant } from './eval/variants.js';
 
 const { values } = parseArgs({
   options: {
@@ -72,8 +76,11 @@ const SETTINGS = {
   lm: quick ? { steps: 3 * budget, batch: 2, seqLen: 64, lr: 3e-3, seed: 0 } : { steps: 50 * budget, batch: 4, seqLen: 128, lr: 5e-3, seed: 0 },
   heldOutBytes: quick ? 1024 : 4096,
   needle: quick
-    ? { distances: [0, 256], trials: 1, lead: 64, wrong: 9, models: ['mac', 'swa', 'default'], hays: ['noise', 'brown'] }
-    : { distances: [0, 1024, 4096, 16_384], trials: 1, lead: 64, wrong: 9, models: ['mac', 'swa', 'lmm', 'default'], hays: ['noise', 'brown'] },
+    ? { distances: [0, 256], trials: 1, lead: 64, wrong: 9, models: ['mac', 'swa'], hays: ['noise', 'brown'], train: { steps: 3 * budget, batch: 2, seqLen: 256, lr: 5e-3, seed: 2 }, documents: 200, maxTrainedDistance: passkeyMaxDistance(256) }
+    : { distances: [0, 256, 1024, 4096, 16_384], trials: 4, lead: 64, wrong: 9, models: ['mac', 'lmm', 'swa'], hays: ['noise', 'brown'], train: { steps: 300 * budget, batch: 4, seqLen: 256, lr: 5e-3, seed: 2 }, documents: 4000, maxTrainedDistance: passkeyMaxDistance(256) },
+  copy: quick
+    ? { periods: [16, 128], models: ['swa', 'mac'], tokensPerStep: 256, train: { steps: 3 * budget, lr: 5e-3, seed: 3 }, documents: 200, examples: 2 }
+    : { periods: [16, 128], models: ['swa', 'mac', 'lmm'], tokensPerStep: 1024, train: { steps: 200 * budget, lr: 5e-3, seed: 3 }, documents: 3000, examples: 8 },
   recall: quick
     ? { train: { steps: 3 * budget, batch: 2, seqLen: 64, lr: 3e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16], examples: 4 }
     : { train: { steps: 30 * budget, batch: 2, seqLen: 128, lr: 5e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16, 32], examples: 8 },
@@ -109,6 +116,8 @@ const rows: VariantRow[] = [];
 let suiteMac: TitansModel | undefined;
 const needleRows: NeedleRow[] = [];
 const recallRows: RecallRow[] = [];
+const copyRows: CopyRow[] = [];
+const taskTraining: TaskTrainingRow[] = [];
 
 async function needle(name: string, model: TitansModel): Promise<void> {
   const noise = noiseHay(SETTINGS.needle.lead + Math.max(...SETTINGS.needle.distances));
@@ -147,20 +156,63 @@ for (const v of variants) {
     const e = await evaluateStream(trained.model, heldOut);
     log(`  ${v.name}: ${trained.parameters} parameters, ${trained.seconds.toFixed(0)} s, held-out ${e.bits.toFixed(3)} bits/byte`);
     rows.push({ name: v.name, arch: v.config.arch, parameters: trained.parameters, trainTokens: trained.tokens, trainSeconds: trained.seconds, finalLoss: trained.finalLoss, heldOutBits: e.bits, config: v.config });
-    if (SETTINGS.needle.models.includes(v.name)) await needle(v.name, trained.model);
   } finally {
     if (v.name === 'mac') suiteMac = trained.model;
     else trained.model.dispose();
   }
 }
 
-// --- 2. Multi-query associative recall: every main variant trained briefly on synthetic recall data.
+/** Trains a variant on a task's documents (weighted: the answers count, the rest barely). */
+async function trainOnTask(task: string, v: Variant, data: { tokens: Int32Array; weights: Float32Array }, options: TrainerOptions): Promise<TitansModel> {
+  log(`train ${v.name} on ${task}: ${options.steps} steps × ${options.batch} × ${options.seqLen} tokens`);
+  const trained = await trainVariant(
+    v.config,
+    data.tokens,
+    options,
+    (step, loss) => {
+      if (step % 50 === 0) log(`  ${v.name} step ${step}/${options.steps} weighted loss ${loss.toFixed(3)}`);
+    },
+    data.weights,
+  );
+  taskTraining.push({ task, model: v.name, steps: options.steps, tokens: trained.tokens, seconds: trained.seconds, finalLoss: trained.finalLoss });
+  return trained.model;
+}
+
+// --- 2. Needle in a haystack: models trained on passkey documents, probed far beyond what they were trained on.
+{
+  const n = SETTINGS.needle;
+  const passkeys = passkeyDocuments({ count: n.documents, length: n.train.seqLen, hays: [noiseHay(8192), trainText], rng: new SeededRandom('passkey-train') });
+  for (const v of variants.filter((x) => n.models.includes(x.name))) {
+    const model = await trainOnTask('passkey documents', v, passkeys, { ...n.train, align: n.train.seqLen });
+    try {
+      await needle(v.name, model);
+    } finally {
+      model.dispose();
+    }
+  }
+}
+
+// --- 3. Copy at a distance: recall of a random string inside and beyond the attention window.
+for (const period of SETTINGS.copy.periods) {
+  const c = SETTINGS.copy;
+  const docs = copyDocuments(c.documents, period, new SeededRandom(`copy-train-${period}`));
+  const seqLen = 2 * period;
+  for (const v of variants.filter((x) => c.models.includes(x.name))) {
+    const model = await trainOnTask(`copy, period ${period}`, v, docs, { ...c.train, batch: Math.max(1, Math.floor(c.tokensPerStep / seqLen)), seqLen, align: seqLen });
+    try {
+      const accuracy = await copyAccuracy(model, period, c.examples, new SeededRandom(`copy-eval-${period}`));
+      copyRows.push({ model: v.name, period, accuracy });
+      log(`  copy ${v.name} period ${period}: accuracy ${accuracy.toFixed(2)}`);
+    } finally {
+      model.dispose();
+    }
+  }
+}
+
+// --- 4. Multi-query associative recall: every main variant trained briefly on synthetic recall data.
 const recallData = recallStream(200_000, SETTINGS.recall.minPairs, SETTINGS.recall.maxPairs, new SeededRandom('recall-train'));
 for (const v of variants.filter((x) => MAIN.includes(x.name))) {
-  log(`train ${v.name} on associative recall: ${SETTINGS.recall.train.steps} steps × ${SETTINGS.recall.train.batch} × ${SETTINGS.recall.train.seqLen} tokens`);
-  const trained = await trainVariant(v.config, recallData, SETTINGS.recall.train, (step, loss) => {
-    if (step % 10 === 0) log(`  ${v.name} step ${step}/${SETTINGS.recall.train.steps} loss ${loss.toFixed(3)}`);
-  });
+  const model = await trainOnTask('associative recall', v, recallData, SETTINGS.recall.train);
   try {
     for (const pairs of SETTINGS.recall.pairs) {
       const rng = new SeededRandom(`recall-eval-${pairs}`);
@@ -168,7 +220,7 @@ for (const v of variants.filter((x) => MAIN.includes(x.name))) {
       let total = 0;
       for (let e = 0; e < SETTINGS.recall.examples; e++) {
         const ex = recallExample(pairs, rng);
-        const stream = trained.model.stream();
+        const stream = model.stream();
         try {
           const { topK } = await stream.process(ex.tokens, { topK: 1 });
           for (const q of ex.queries) {
@@ -183,11 +235,11 @@ for (const v of variants.filter((x) => MAIN.includes(x.name))) {
     }
     log(`  recall ${v.name}: ${recallRows.filter((r) => r.model === v.name).map((r) => `${r.pairs} pairs ${r.accuracy.toFixed(2)}`).join(', ')}`);
   } finally {
-    trained.model.dispose();
+    model.dispose();
   }
 }
 
-// --- 3. Anomaly detection: spam in a ham mail stream, surprise as the score.
+// --- 5. Anomaly detection: spam in a ham mail stream, surprise as the score.
 const messages = await spamStream(SETTINGS.anomaly);
 const labels = messages.map((m) => m.label);
 log(`mail stream: ${messages.length} messages (${labels.filter((l) => l === 1).length} spam), ${messages.reduce((s, m) => s + m.bytes.length, 0)} bytes`);
@@ -216,7 +268,7 @@ if (suiteMac) {
   await timed(`MAC of the comparison above (dim ${SETTINGS.size.dim}, Brown-trained ${SETTINGS.lm.steps} steps), nll bits/byte`, () => modelSurprise(model, messages));
   model.dispose();
 }
-// --- 4. The shipped default model: held-out bits per byte and the needle test.
+// --- 6. The shipped default model: held-out bits per byte and the needle test.
 let defaultModel: TitansModel | undefined;
 let defaultInfo: EvalReport['defaultModel'];
 if (existsSync(join(values.model, 'config.json'))) {
@@ -244,7 +296,9 @@ const report: EvalReport = {
   settings: SETTINGS,
   unigramBits: unigramBits(trainText, heldOut),
   variants: rows,
+  taskTraining,
   needle: needleRows,
+  copy: copyRows,
   recall: recallRows,
   ...(defaultInfo ? { defaultModel: defaultInfo } : {}),
   anomaly,

@@ -56,31 +56,43 @@ export function recallExample(pairs: number, rng: SeededRandom): RecallExample {
   return { tokens, queries };
 }
 
+/** {@link recallStream}'s result. */
+export interface RecallStream {
+  /** The examples, each followed by a newline. */
+  readonly tokens: Int32Array;
+  /** Loss weight of each token as a target: 1 on the answers (the value after a query key), `otherWeight` elsewhere. */
+  readonly weights: Float32Array;
+}
+
 /**
  * A training stream of recall examples, each followed by a newline, with the pair count of each
- * drawn uniformly from `minPairs … maxPairs`.
+ * drawn uniformly from `minPairs … maxPairs`, and loss weights that stress the answers (the rest
+ * is random and cannot be learned).
  *
  * @example
  * ```ts
- * const data = recallStream(100_000, 2, 16, new SeededRandom(0));
+ * const { tokens, weights } = recallStream(100_000, 2, 16, new SeededRandom(0));
  * ```
  * @param length - Tokens wanted (the stream is cut there).
  * @param minPairs - Fewest pairs per example.
  * @param maxPairs - Most pairs per example.
  * @param rng - Seeded randomness.
- * @returns `length` tokens.
+ * @param otherWeight - Weight of every token that is not an answer (default 0.1).
+ * @returns `length` tokens and their weights.
  */
-export function recallStream(length: number, minPairs: number, maxPairs: number, rng: SeededRandom): Int32Array {
+export function recallStream(length: number, minPairs: number, maxPairs: number, rng: SeededRandom, otherWeight = 0.1): RecallStream {
   const out = new Int32Array(length);
+  const weights = new Float32Array(length).fill(otherWeight);
   let at = 0;
   while (at < length) {
-    const { tokens } = recallExample(minPairs + rng.nextInt(maxPairs - minPairs + 1), rng);
+    const { tokens, queries } = recallExample(minPairs + rng.nextInt(maxPairs - minPairs + 1), rng);
     const n = Math.min(tokens.length, length - at);
     out.set(tokens.subarray(0, n), at);
+    for (const q of queries) if (q + 1 < n) weights[at + q + 1] = 1;
     at += n;
     if (at < length) out[at++] = 10;
   }
-  return out;
+  return { tokens: out, weights };
 }
 
 function shuffle<T>(items: T[], rng: SeededRandom): T[] {

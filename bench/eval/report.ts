@@ -37,6 +37,25 @@ export interface RecallRow {
   readonly accuracy: number;
 }
 
+/** Copy-at-a-distance accuracy of one model at one period. */
+export interface CopyRow {
+  readonly model: string;
+  readonly period: number;
+  /** Share of the second copy's letters predicted top-1 (chance 1/26). */
+  readonly accuracy: number;
+}
+
+/** What training a model on one task cost (needle, copy and recall models). */
+export interface TaskTrainingRow {
+  readonly task: string;
+  readonly model: string;
+  readonly steps: number;
+  readonly tokens: number;
+  readonly seconds: number;
+  /** Weighted loss of the last step, nats. */
+  readonly finalLoss: number;
+}
+
 /** Everything `bench/eval.ts` measured. */
 export interface EvalReport {
   readonly quick: boolean;
@@ -49,13 +68,18 @@ export interface EvalReport {
     readonly size: Record<string, number>;
     readonly lm: { steps: number; batch: number; seqLen: number; lr: number };
     readonly heldOutBytes: number;
-    readonly needle: { distances: number[]; trials: number; lead: number; wrong: number; models: string[]; hays: string[] };
+    readonly needle: { distances: number[]; trials: number; lead: number; wrong: number; models: string[]; hays: string[]; train?: { steps: number; batch: number; seqLen: number; lr: number }; documents?: number; maxTrainedDistance?: number };
+    readonly copy?: { periods: number[]; models: string[]; tokensPerStep: number; train: { steps: number; lr: number }; documents: number; examples: number };
     readonly recall: { train: { steps: number; batch: number; seqLen: number }; minPairs: number; maxPairs: number; pairs: number[]; examples: number };
     readonly anomaly: { count: number; spamFraction: number; maxBytes: number };
   };
   readonly unigramBits: number;
   readonly variants: readonly VariantRow[];
+  /** Absent in reports from before the task-trained models. */
+  readonly taskTraining?: readonly TaskTrainingRow[];
   readonly needle: readonly NeedleRow[];
+  /** Absent in reports from before the copy task. */
+  readonly copy?: readonly CopyRow[];
   readonly recall: readonly RecallRow[];
   readonly defaultModel?: { dir: string; arch: string; parameters: number; heldOutBits: number };
   readonly anomaly: readonly { scorer: string; auc: number; seconds: number }[];
@@ -103,8 +127,14 @@ export function renderReport(r: EvalReport): string {
     }
     lines.push('');
   }
+  const trainedOn = (task: string) => (r.taskTraining ?? []).filter((t) => t.task === task);
+  const trainingLine = (task: string) => trainedOn(task).map((t) => `${t.model} ${t.seconds.toFixed(0)} s (final weighted loss ${f(t.finalLoss, 2)})`).join(', ');
   lines.push('### Needle in a haystack', '');
-  lines.push(`${s.needle.trials} trial(s) per hay and distance; distance = hay bytes between the needle sentence and the query (the attention window is ${s.size['window']}). Cell: **margin** in bits (mean nll of ${s.needle.wrong} random wrong keys minus the true key's; ≈ 0 = not recalled, > 0 = the true key is preferred) / choice (the true key has the lowest nll; chance ${pct(1 / (s.needle.wrong + 1))}) / greedy exact match / digits right (teacher-forced top-1).`, '');
+  const nt = s.needle.train;
+  if (nt) {
+    lines.push(`The ${s.needle.models.join(', ')} rows are models of the sizes above trained for this task: ${nt.steps} steps × ${nt.batch} passkey documents of ${nt.seqLen} bytes (the needle, 0–${s.needle.maxTrainedDistance ?? '?'} bytes of noise or Brown training prose, the query and the key; loss weight 1 on the key's digits after the query, 0.1 elsewhere; ${s.needle.documents} documents), lr ${nt.lr}. Training: ${trainingLine('passkey documents')}. Distances beyond ${s.needle.maxTrainedDistance ?? '?'} were never trained on.`, '');
+  }
+  lines.push(`${s.needle.trials} trial(s) per hay and distance; distance = hay bytes between the needle sentence and the query (the attention window is ${s.size['window']}; at d = 0 the key is 62 bytes before the answer). Cell: **margin** in bits (mean nll of ${s.needle.wrong} random wrong keys minus the true key's; ≈ 0 = not recalled, > 0 = the true key is preferred) / choice (the true key has the lowest nll; chance ${pct(1 / (s.needle.wrong + 1))}) / greedy exact match / digits right (teacher-forced top-1).`, '');
   const models = [...new Set(r.needle.map((n) => n.model))];
   for (const hay of s.needle.hays) {
     lines.push(`**${hay === 'noise' ? 'Repeated-sentence noise' : 'Brown prose (held-out split)'}**`, '');
@@ -118,8 +148,22 @@ export function renderReport(r: EvalReport): string {
     }
     lines.push('');
   }
+  const c = s.copy;
+  if (c && r.copy && r.copy.length > 0) {
+    lines.push('### Copy at a distance', '');
+    lines.push(`A random string of lower-case letters written twice; accuracy = top-1 predictions on the second copy (its first letter left out), ${c.examples} fresh strings per cell, each from a fresh state; chance ${pct(1 / 26)}. Each model (sizes above) trained ${c.train.steps} steps × ${c.tokensPerStep} bytes on such documents (loss weight 1 on the second copy, 0.01 on the first), lr ${c.train.lr}. The period is the recall distance: the attention window is ${s.size['window']} (two SWA layers reach back ${2 * ((s.size['window'] as number) - 1)} bytes), MAC attends within its segment of ${s.size['segment']}. Training: ${c.periods.map((p) => `period ${p}: ${trainingLine(`copy, period ${p}`)}`).join('; ')}.`, '');
+    lines.push(`| model | ${c.periods.map((p) => `period ${p}`).join(' | ')} |`, `| --- | ${c.periods.map(() => '---:').join(' | ')} |`);
+    for (const m of c.models) {
+      lines.push(`| ${m} | ${c.periods.map((p) => {
+        const x = r.copy?.find((y) => y.model === m && y.period === p);
+        return x ? pct(x.accuracy) : '—';
+      }).join(' | ')} |`);
+    }
+    lines.push('');
+  }
   lines.push('### Multi-query associative recall', '');
-  lines.push(`Each model (same sizes as above) trained ${s.recall.train.steps} steps × ${s.recall.train.batch} × ${s.recall.train.seqLen} bytes on a stream of recall examples with ${s.recall.minPairs}–${s.recall.maxPairs} pairs; scored on ${s.recall.examples} fresh examples per pair count, each read from a fresh state: top-1 accuracy of the value after each query key (chance ≈ 1/26 = 4 %).`, '');
+  const weighted = trainedOn('associative recall').length > 0 ? ' (loss weight 1 on the answers, 0.1 elsewhere)' : '';
+  lines.push(`Each model (same sizes as above) trained ${s.recall.train.steps} steps × ${s.recall.train.batch} × ${s.recall.train.seqLen} bytes on a stream of recall examples with ${s.recall.minPairs}–${s.recall.maxPairs} pairs${weighted}; scored on ${s.recall.examples} fresh examples per pair count, each read from a fresh state: top-1 accuracy of the value after each query key (chance ≈ 1/26 = 4 %).`, '');
   const pairs = s.recall.pairs;
   lines.push(`| model | ${pairs.map((p) => `${p} pairs (${4 * p + 1} bytes)`).join(' | ')} |`, `| --- | ${pairs.map(() => '---:').join(' | ')} |`);
   for (const m of [...new Set(r.recall.map((x) => x.model))]) {

@@ -78,11 +78,12 @@ export interface Trained {
  * @param data - Training tokens.
  * @param options - Trainer options.
  * @param onStep - Called after every step (progress).
+ * @param weights - Loss weight of each token of `data` (default all 1).
  * @returns The trained model (the caller disposes it) and what the training cost.
  */
-export async function trainVariant(config: TitansModelConfig, data: Int32Array, options: TrainerOptions, onStep?: (step: number, loss: number) => void): Promise<Trained> {
+export async function trainVariant(config: TitansModelConfig, data: Int32Array, options: TrainerOptions, onStep?: (step: number, loss: number) => void, weights?: Float32Array): Promise<Trained> {
   const model = TitansModel.create(config);
-  const trainer = new Trainer(model, data, options);
+  const trainer = new Trainer(model, data, options, weights);
   const started = performance.now();
   let tokens = 0;
   let finalLoss = Number.NaN;

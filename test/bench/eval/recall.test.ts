@@ -40,13 +40,25 @@ describe('recallExample', () => {
 
 describe('recallStream', () => {
   it('fills exactly the asked length with newline-separated examples', () => {
-    const data = recallStream(1000, 2, 4, new SeededRandom(0));
+    const { tokens: data } = recallStream(1000, 2, 4, new SeededRandom(0));
     expect(data.length).toBe(1000);
     const examples = new TextDecoder().decode(Uint8Array.from(data)).split('\n').slice(0, -1);
     expect(examples.length).toBeGreaterThan(10);
     for (const e of examples) {
       expect([9, 13, 17]).toContain(e.length);
       expect(e[(e.length - 1) / 2]).toBe('|');
+    }
+  });
+
+  it('weighs exactly the answers 1: the values after the query keys', () => {
+    const { tokens, weights } = recallStream(300, 3, 3, new SeededRandom(1), 0.25);
+    const text = new TextDecoder().decode(Uint8Array.from(tokens));
+    // 3 pairs: 13 bytes and a newline per example; answers at 8, 10, 12 of each.
+    for (let i = 0; i < 300; i++) {
+      const inExample = i % 14;
+      const answer = inExample === 8 || inExample === 10 || inExample === 12;
+      expect(weights[i], `byte ${i} (${text[i]})`).toBe(answer ? 1 : 0.25);
+      if (answer) expect(RECALL_VALUES).toContain(text[i]);
     }
   });
 });
