@@ -80,7 +80,7 @@ const SETTINGS = {
     : { distances: [0, 256, 1024, 4096, 16_384], trials: 4, lead: 64, wrong: 9, models: ['mac', 'lmm', 'swa'], hays: ['noise', 'brown'], train: { steps: 300 * budget, batch: 4, seqLen: 256, lr: 5e-3, seed: 2 }, documents: 4000, maxTrainedDistance: passkeyMaxDistance(256) },
   copy: quick
     ? { periods: [16, 128], models: ['swa', 'mac'], tokensPerStep: 256, train: { steps: 3 * budget, lr: 5e-3, seed: 3 }, documents: 200, examples: 2 }
-    : { periods: [16, 128], models: ['swa', 'mac', 'lmm'], tokensPerStep: 1024, train: { steps: 200 * budget, lr: 5e-3, seed: 3 }, documents: 3000, examples: 8 },
+    : { periods: [16, 48, 128], models: ['swa', 'mac', 'lmm'], tokensPerStep: 1024, train: { steps: 200 * budget, lr: 5e-3, seed: 3 }, documents: 3000, examples: 8 },
   recall: quick
     ? { train: { steps: 3 * budget, batch: 2, seqLen: 64, lr: 3e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16], examples: 4 }
     : { train: { steps: 30 * budget, batch: 2, seqLen: 128, lr: 5e-3, seed: 1 }, minPairs: 2, maxPairs: 24, pairs: [4, 16, 32], examples: 8 },
