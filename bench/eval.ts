@@ -4,11 +4,12 @@
  * and equal training budget, plus spam-vs-ham anomaly detection by surprise. The needle, copy and
  * recall models are trained on their task, with the answers weighted (see `trainOnTask`).
  *
- *   npx tsx bench/eval.ts [--quick] [--budget k] [--model models/default] [--out bench/results] [--doc docs/evaluation.md]
+ *   npx tsx bench/eval.ts [--quick] [--budget k] [--tasks needle,copy,recall|none] [--model models/default] [--out bench/results] [--doc docs/evaluation.md]
  *   npx tsx bench/eval.ts --render bench/results/eval-full.json [--doc docs/evaluation.md]
  *
  * `--render` only rewrites the Markdown section from a JSON file of an earlier run.
- * `--budget k` multiplies every training budget (steps) by k; such a run writes
+ * `--tasks` runs only the listed task sections (language modelling, ablations and anomaly
+ * detection always run). `--budget k` multiplies every training budget (steps) by k; such a run writes
  * `<out>/eval-full-x<k>.json` and `docs/evaluation-x<k>.md` instead of the default files.
  * Writes `<out>/eval-<full|quick>.json` and (full runs, or when --doc is given) the Markdown
  * report. Progress goes to stderr. Protocols: bench/eval/*.ts and docs/evaluation.md.
@@ -37,9 +38,13 @@ import { spamStream } from './eval/spam.js';
 import { evaluationVariants, trainVariant } from './eval/variants.js';
 import type { Variant } from './eval/variants.js';
 
+/** The sections with task-trained models; `--tasks` picks some (or `none`: language modelling and anomaly only). */
+const TASKS = ['needle', 'copy', 'recall'] as const;
+
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    tasks: { type: 'string', default: TASKS.join(',') },
     budget: { type: 'string', default: '1' },
     model: { type: 'string', default: 'models/default' },
     out: { type: 'string', default: 'bench/results' },
@@ -53,6 +58,13 @@ const budget = Number(values.budget);
 if (!(Number.isSafeInteger(budget) && budget >= 1)) {
   process.stderr.write(`--budget must be a whole number ≥ 1 (a multiple of the default training steps), got ${values.budget}\n`);
   process.exit(2);
+}
+const tasks = new Set(values.tasks === 'none' ? [] : values.tasks.split(','));
+for (const t of tasks) {
+  if (!(TASKS as readonly string[]).includes(t)) {
+    process.stderr.write(`--tasks takes a comma-separated list of ${TASKS.join(', ')} (or none), got ${values.tasks}\n`);
+    process.exit(2);
+  }
 }
 /** Suffix of the output files of a run with a larger budget. */
 const budgetSuffix = budget === 1 ? '' : `-x${budget}`;
@@ -179,7 +191,7 @@ async function trainOnTask(task: string, v: Variant, data: { tokens: Int32Array;
 }
 
 // --- 2. Needle in a haystack: models trained on passkey documents, probed far beyond what they were trained on.
-{
+if (tasks.has('needle')) {
   const n = SETTINGS.needle;
   const passkeys = passkeyDocuments({ count: n.documents, length: n.train.seqLen, hays: [noiseHay(8192), trainText], rng: new SeededRandom('passkey-train') });
   for (const v of variants.filter((x) => n.models.includes(x.name))) {
@@ -193,7 +205,7 @@ async function trainOnTask(task: string, v: Variant, data: { tokens: Int32Array;
 }
 
 // --- 3. Copy at a distance: recall of a random string inside and beyond the attention window.
-for (const period of SETTINGS.copy.periods) {
+for (const period of tasks.has('copy') ? SETTINGS.copy.periods : []) {
   const c = SETTINGS.copy;
   const docs = copyDocuments(c.documents, period, new SeededRandom(`copy-train-${period}`));
   const seqLen = 2 * period;
@@ -211,7 +223,7 @@ for (const period of SETTINGS.copy.periods) {
 
 // --- 4. Multi-query associative recall: every main variant trained briefly on synthetic recall data.
 const recallData = recallStream(200_000, SETTINGS.recall.minPairs, SETTINGS.recall.maxPairs, new SeededRandom('recall-train'));
-for (const v of variants.filter((x) => MAIN.includes(x.name))) {
+for (const v of tasks.has('recall') ? variants.filter((x) => MAIN.includes(x.name)) : []) {
   const model = await trainOnTask('associative recall', v, recallData, SETTINGS.recall.train);
   try {
     for (const pairs of SETTINGS.recall.pairs) {
@@ -276,7 +288,7 @@ if (existsSync(join(values.model, 'config.json'))) {
   const e = await evaluateStream(defaultModel, heldOut);
   defaultInfo = { dir: values.model, parameters: defaultModel.parameterCount, heldOutBits: e.bits, arch: defaultModel.config.arch };
   log(`default model ${values.model}: ${defaultModel.parameterCount} parameters, held-out ${e.bits.toFixed(3)} bits/byte`);
-  await needle('default', defaultModel);
+  if (tasks.has('needle')) await needle('default', defaultModel);
 } else {
   log(`no model in ${values.model}: the default model's rows are left out`);
 }
@@ -290,6 +302,7 @@ if (defaultModel) {
 const report: EvalReport = {
   quick,
   budget,
+  tasks: TASKS.filter((t) => tasks.has(t)),
   date: new Date().toISOString(),
   seconds: seconds(),
   machine: { cpus: cpus().length, loadAverageAtEnd: loadavg(), backend: backend.name, node: process.version, tfjs: tf.version_core },

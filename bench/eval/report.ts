@@ -61,6 +61,8 @@ export interface EvalReport {
   readonly quick: boolean;
   /** Multiple of the default training steps (`--budget`; absent in reports from before the flag: 1). */
   readonly budget?: number;
+  /** The task sections run (`--tasks`; absent in reports from before the flag: all there are in the report). */
+  readonly tasks?: readonly string[];
   readonly date: string;
   readonly seconds: number;
   readonly machine: Record<string, unknown>;
@@ -103,7 +105,8 @@ export function renderReport(r: EvalReport): string {
   const s = r.settings;
   const lines: string[] = [REPORT_BEGIN, ''];
   const budget = r.budget ?? 1;
-  const flags = [...(r.quick ? ['--quick'] : []), ...(budget === 1 ? [] : [`--budget ${budget}`])];
+  const allTasks = r.tasks === undefined || ['needle', 'copy', 'recall'].every((t) => r.tasks?.includes(t));
+  const flags = [...(r.quick ? ['--quick'] : []), ...(budget === 1 ? [] : [`--budget ${budget}`]), ...(allTasks ? [] : [`--tasks ${r.tasks?.length ? r.tasks.join(',') : 'none'}`])];
   const suffix = budget === 1 ? '' : `-x${budget}`;
   lines.push(`Run: \`npm run bench:eval${flags.length === 0 ? '' : ` -- ${flags.join(' ')}`}\` on ${r.date.slice(0, 16).replace('T', ' ')} UTC — **${(r.seconds / 60).toFixed(1)} minutes** on ${String(r.machine['cpus'])} vCPUs (${String(r.machine['backend'])} backend; load average at the end ${(r.machine['loadAverageAtEnd'] as number[]).map((x) => x.toFixed(1)).join(' / ')} — the machine was shared). JSON: \`bench/results/eval-${r.quick ? 'quick' : 'full'}${suffix}.json\`.`, '');
   lines.push(`Every model: dim ${s.size['dim']}, ${s.size['layers']} blocks, ${s.size['heads']} attention heads, segment ${s.size['segment']}, window ${s.size['window']}, ${s.size['persistent']} persistent tokens; feed-forward width set so that each has MAC's parameter count (±1 %). Budget: ${s.lm.steps} steps × ${s.lm.batch} × ${s.lm.seqLen} = ${s.lm.steps * s.lm.batch * s.lm.seqLen} training bytes of Brown (train split), lr ${s.lm.lr}, seed 0.`, '');
@@ -129,6 +132,46 @@ export function renderReport(r: EvalReport): string {
   }
   const trainedOn = (task: string) => (r.taskTraining ?? []).filter((t) => t.task === task);
   const trainingLine = (task: string) => trainedOn(task).map((t) => `${t.model} ${t.seconds.toFixed(0)} s (final weighted loss ${f(t.finalLoss, 2)})`).join(', ');
+  if (r.needle.length > 0) renderNeedle(r, lines, trainingLine);
+
+  const c = s.copy;
+  if (c && r.copy && r.copy.length > 0) {
+    lines.push('### Copy at a distance', '');
+    lines.push(`A random string of lower-case letters written twice; accuracy = top-1 predictions on the second copy (its first letter left out), ${c.examples} fresh strings per cell, each from a fresh state; chance ${pct(1 / 26)}. Each model (sizes above) trained ${c.train.steps} steps × ${c.tokensPerStep} bytes on such documents (loss weight 1 on the second copy, 0.01 on the first), lr ${c.train.lr}. The period is the recall distance: the attention window is ${s.size['window']} (two SWA layers reach back ${2 * ((s.size['window'] as number) - 1)} bytes); MAC attends within its segment of ${s.size['segment']} and must reach farther through its memory; LMM has only its memory. Training: ${c.periods.map((p) => `period ${p}: ${trainingLine(`copy, period ${p}`)}`).join('; ')}.`, '');
+    lines.push(`| model | ${c.periods.map((p) => `period ${p}`).join(' | ')} |`, `| --- | ${c.periods.map(() => '---:').join(' | ')} |`);
+    for (const m of c.models) {
+      lines.push(`| ${m} | ${c.periods.map((p) => {
+        const x = r.copy?.find((y) => y.model === m && y.period === p);
+        return x ? pct(x.accuracy) : '—';
+      }).join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  if (r.recall.length > 0) {
+    lines.push('### Multi-query associative recall', '');
+    const weighted = trainedOn('associative recall').length > 0 ? ' (loss weight 1 on the answers, 0.1 elsewhere)' : '';
+    lines.push(`Each model (same sizes as above) trained ${s.recall.train.steps} steps × ${s.recall.train.batch} × ${s.recall.train.seqLen} bytes on a stream of recall examples with ${s.recall.minPairs}–${s.recall.maxPairs} pairs${weighted}; scored on ${s.recall.examples} fresh examples per pair count, each read from a fresh state: top-1 accuracy of the value after each query key (chance ≈ 1/26 = 4 %).`, '');
+    const pairs = s.recall.pairs;
+    lines.push(`| model | ${pairs.map((p) => `${p} pairs (${4 * p + 1} bytes)`).join(' | ')} |`, `| --- | ${pairs.map(() => '---:').join(' | ')} |`);
+    for (const m of [...new Set(r.recall.map((x) => x.model))]) {
+      lines.push(`| ${m} | ${pairs.map((p) => {
+        const x = r.recall.find((y) => y.model === m && y.pairs === p);
+        return x ? pct(x.accuracy) : '—';
+      }).join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  lines.push('### Anomaly detection: spam in a ham mail stream', '');
+  lines.push(`${r.anomalyData.messages} SpamAssassin messages (${r.anomalyData.spam} spam), bodies only, first ${s.anomaly.maxBytes} bytes each, ${r.anomalyData.bytes} bytes in all, shuffled with a fixed seed and read as one stream; score = mean per-byte surprise of the message; ROC-AUC of spam vs ham (0.5 = no signal).`, '');
+  lines.push('| scorer | ROC-AUC | time |', '| --- | ---: | ---: |');
+  for (const a of r.anomaly) lines.push(`| ${a.scorer} | **${f(a.auc)}** | ${a.seconds.toFixed(1)} s |`);
+  lines.push('', REPORT_END);
+  return lines.join('\n') + '\n';
+}
+
+/** The needle section of {@link renderReport}. */
+function renderNeedle(r: EvalReport, lines: string[], trainingLine: (task: string) => string): void {
+  const s = r.settings;
   lines.push('### Needle in a haystack', '');
   const nt = s.needle.train;
   if (nt) {
@@ -148,37 +191,6 @@ export function renderReport(r: EvalReport): string {
     }
     lines.push('');
   }
-  const c = s.copy;
-  if (c && r.copy && r.copy.length > 0) {
-    lines.push('### Copy at a distance', '');
-    lines.push(`A random string of lower-case letters written twice; accuracy = top-1 predictions on the second copy (its first letter left out), ${c.examples} fresh strings per cell, each from a fresh state; chance ${pct(1 / 26)}. Each model (sizes above) trained ${c.train.steps} steps × ${c.tokensPerStep} bytes on such documents (loss weight 1 on the second copy, 0.01 on the first), lr ${c.train.lr}. The period is the recall distance: the attention window is ${s.size['window']} (two SWA layers reach back ${2 * ((s.size['window'] as number) - 1)} bytes); MAC attends within its segment of ${s.size['segment']} and must reach farther through its memory; LMM has only its memory. Training: ${c.periods.map((p) => `period ${p}: ${trainingLine(`copy, period ${p}`)}`).join('; ')}.`, '');
-    lines.push(`| model | ${c.periods.map((p) => `period ${p}`).join(' | ')} |`, `| --- | ${c.periods.map(() => '---:').join(' | ')} |`);
-    for (const m of c.models) {
-      lines.push(`| ${m} | ${c.periods.map((p) => {
-        const x = r.copy?.find((y) => y.model === m && y.period === p);
-        return x ? pct(x.accuracy) : '—';
-      }).join(' | ')} |`);
-    }
-    lines.push('');
-  }
-  lines.push('### Multi-query associative recall', '');
-  const weighted = trainedOn('associative recall').length > 0 ? ' (loss weight 1 on the answers, 0.1 elsewhere)' : '';
-  lines.push(`Each model (same sizes as above) trained ${s.recall.train.steps} steps × ${s.recall.train.batch} × ${s.recall.train.seqLen} bytes on a stream of recall examples with ${s.recall.minPairs}–${s.recall.maxPairs} pairs${weighted}; scored on ${s.recall.examples} fresh examples per pair count, each read from a fresh state: top-1 accuracy of the value after each query key (chance ≈ 1/26 = 4 %).`, '');
-  const pairs = s.recall.pairs;
-  lines.push(`| model | ${pairs.map((p) => `${p} pairs (${4 * p + 1} bytes)`).join(' | ')} |`, `| --- | ${pairs.map(() => '---:').join(' | ')} |`);
-  for (const m of [...new Set(r.recall.map((x) => x.model))]) {
-    lines.push(`| ${m} | ${pairs.map((p) => {
-      const x = r.recall.find((y) => y.model === m && y.pairs === p);
-      return x ? pct(x.accuracy) : '—';
-    }).join(' | ')} |`);
-  }
-  lines.push('');
-  lines.push('### Anomaly detection: spam in a ham mail stream', '');
-  lines.push(`${r.anomalyData.messages} SpamAssassin messages (${r.anomalyData.spam} spam), bodies only, first ${s.anomaly.maxBytes} bytes each, ${r.anomalyData.bytes} bytes in all, shuffled with a fixed seed and read as one stream; score = mean per-byte surprise of the message; ROC-AUC of spam vs ham (0.5 = no signal).`, '');
-  lines.push('| scorer | ROC-AUC | time |', '| --- | ---: | ---: |');
-  for (const a of r.anomaly) lines.push(`| ${a.scorer} | **${f(a.auc)}** | ${a.seconds.toFixed(1)} s |`);
-  lines.push('', REPORT_END);
-  return lines.join('\n') + '\n';
 }
 
 /**
