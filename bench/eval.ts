@@ -222,32 +222,34 @@ for (const period of tasks.has('copy') ? SETTINGS.copy.periods : []) {
 }
 
 // --- 4. Multi-query associative recall: every main variant trained briefly on synthetic recall data.
-const recallData = recallStream(200_000, SETTINGS.recall.minPairs, SETTINGS.recall.maxPairs, new SeededRandom('recall-train'));
-for (const v of tasks.has('recall') ? variants.filter((x) => MAIN.includes(x.name)) : []) {
-  const model = await trainOnTask('associative recall', v, recallData, SETTINGS.recall.train);
-  try {
-    for (const pairs of SETTINGS.recall.pairs) {
-      const rng = new SeededRandom(`recall-eval-${pairs}`);
-      let right = 0;
-      let total = 0;
-      for (let e = 0; e < SETTINGS.recall.examples; e++) {
-        const ex = recallExample(pairs, rng);
-        const stream = model.stream();
-        try {
-          const { topK } = await stream.process(ex.tokens, { topK: 1 });
-          for (const q of ex.queries) {
-            total++;
-            if (topK?.ids[q] === ex.tokens[q + 1]) right++;
+if (tasks.has('recall')) {
+  const recallData = recallStream(200_000, SETTINGS.recall.minPairs, SETTINGS.recall.maxPairs, new SeededRandom('recall-train'));
+  for (const v of variants.filter((x) => MAIN.includes(x.name))) {
+    const model = await trainOnTask('associative recall', v, recallData, SETTINGS.recall.train);
+    try {
+      for (const pairs of SETTINGS.recall.pairs) {
+        const rng = new SeededRandom(`recall-eval-${pairs}`);
+        let right = 0;
+        let total = 0;
+        for (let e = 0; e < SETTINGS.recall.examples; e++) {
+          const ex = recallExample(pairs, rng);
+          const stream = model.stream();
+          try {
+            const { topK } = await stream.process(ex.tokens, { topK: 1 });
+            for (const q of ex.queries) {
+              total++;
+              if (topK?.ids[q] === ex.tokens[q + 1]) right++;
+            }
+          } finally {
+            stream.dispose();
           }
-        } finally {
-          stream.dispose();
         }
+        recallRows.push({ model: v.name, pairs, length: 4 * pairs + 1, queries: total, accuracy: right / total });
       }
-      recallRows.push({ model: v.name, pairs, length: 4 * pairs + 1, queries: total, accuracy: right / total });
+      log(`  recall ${v.name}: ${recallRows.filter((r) => r.model === v.name).map((r) => `${r.pairs} pairs ${r.accuracy.toFixed(2)}`).join(', ')}`);
+    } finally {
+      model.dispose();
     }
-    log(`  recall ${v.name}: ${recallRows.filter((r) => r.model === v.name).map((r) => `${r.pairs} pairs ${r.accuracy.toFixed(2)}`).join(', ')}`);
-  } finally {
-    model.dispose();
   }
 }
 

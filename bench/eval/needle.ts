@@ -26,7 +26,11 @@ export function needleSentence(key: string): string {
 export const NOISE_SENTENCE = 'The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again. ';
 
 const encoder = new TextEncoder();
-const bytes = (s: string): Int32Array => Int32Array.from(encoder.encode(s));
+
+/** The UTF-8 bytes of `s` as token ids. */
+export function textBytes(s: string): Int32Array {
+  return Int32Array.from(encoder.encode(s));
+}
 
 /**
  * A random passkey of `digits` decimal digits (first digit non-zero).
@@ -84,13 +88,13 @@ export function needleTrial(options: { hay: Int32Array; lead: number; maxDistanc
     const k = randomPasskey(digits, rng);
     if (seen.has(k)) continue;
     seen.add(k);
-    distractors.push(bytes(k));
+    distractors.push(textBytes(k));
   }
-  const needle = bytes(needleSentence(key));
+  const needle = textBytes(needleSentence(key));
   const prefix = new Int32Array(lead + needle.length);
   prefix.set(hay.subarray(start, start + lead));
   prefix.set(needle, lead);
-  return { prefix, hay: hay.slice(start + lead, start + need), query: bytes(NEEDLE_QUERY), answer: bytes(key), distractors };
+  return { prefix, hay: hay.slice(start + lead, start + need), query: textBytes(NEEDLE_QUERY), answer: textBytes(key), distractors };
 }
 
 /**
@@ -104,7 +108,7 @@ export function needleTrial(options: { hay: Int32Array; lead: number; maxDistanc
  * @returns The hay.
  */
 export function noiseHay(length: number): Int32Array {
-  const sentence = bytes(NOISE_SENTENCE);
+  const sentence = textBytes(NOISE_SENTENCE);
   const out = new Int32Array(length);
   for (let i = 0; i < length; i++) out[i] = sentence[i % sentence.length] as number;
   return out;

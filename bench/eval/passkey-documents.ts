@@ -1,5 +1,5 @@
 import type { SeededRandom } from '../../src/random/index.js';
-import { NEEDLE_QUERY, needleSentence, randomPasskey } from './needle.js';
+import { NEEDLE_QUERY, needleSentence, randomPasskey, textBytes } from './needle.js';
 
 /**
  * Training data for the needle test: documents of exactly `length` bytes, each
@@ -53,9 +53,6 @@ export function passkeyMaxDistance(length: number, digits = 5, maxLead = 32): nu
   return length - maxLead - (needleSentence('0'.repeat(digits)).length + NEEDLE_QUERY.length + digits + 1);
 }
 
-const encoder = new TextEncoder();
-const bytes = (s: string): Int32Array => Int32Array.from(encoder.encode(s));
-
 /**
  * `count` passkey documents of `length` bytes, concatenated, with loss weights that stress the
  * answers.
@@ -72,7 +69,7 @@ export function passkeyDocuments(options: PasskeyDocumentsOptions): PasskeyDocum
   const { count, length, hays, rng } = options;
   const maxLead = options.maxLead ?? 32;
   const digits = options.digits ?? 5;
-  const query = bytes(NEEDLE_QUERY);
+  const query = textBytes(NEEDLE_QUERY);
   const room = passkeyMaxDistance(length, digits, maxLead);
   if (room < 0) throw new Error(`passkeyDocuments: ${length} bytes cannot hold the needle, query and key (${length - room})`);
   for (const hay of hays) if (hay.length <= length) throw new Error(`passkeyDocuments: a hay of ${hay.length} bytes is not longer than a document (${length})`);
@@ -86,12 +83,12 @@ export function passkeyDocuments(options: PasskeyDocumentsOptions): PasskeyDocum
     const key = randomPasskey(digits, rng);
     const lead = rng.nextInt(maxLead + 1);
     const distance = rng.nextInt(room + 1);
-    const needle = bytes(needleSentence(key));
+    const needle = textBytes(needleSentence(key));
     doc.set(needle, lead);
     let at = lead + needle.length + distance;
     doc.set(query, at);
     at += query.length;
-    doc.set(bytes(`${key}\n`), at);
+    doc.set(textBytes(`${key}\n`), at);
     weights.fill(1, d * length + at, d * length + at + digits);
   }
   return { tokens: out, weights };
