@@ -205,18 +205,20 @@ if (tasks.has('needle')) {
 }
 
 // --- 3. Copy at a distance: recall of a random string inside and beyond the attention window.
-for (const period of tasks.has('copy') ? SETTINGS.copy.periods : []) {
-  const c = SETTINGS.copy;
-  const docs = copyDocuments(c.documents, period, new SeededRandom(`copy-train-${period}`));
-  const seqLen = 2 * period;
-  for (const v of variants.filter((x) => c.models.includes(x.name))) {
-    const model = await trainOnTask(`copy, period ${period}`, v, docs, { ...c.train, batch: Math.max(1, Math.floor(c.tokensPerStep / seqLen)), seqLen, align: seqLen });
-    try {
-      const accuracy = await copyAccuracy(model, period, c.examples, new SeededRandom(`copy-eval-${period}`));
-      copyRows.push({ model: v.name, period, accuracy });
-      log(`  copy ${v.name} period ${period}: accuracy ${accuracy.toFixed(2)}`);
-    } finally {
-      model.dispose();
+if (tasks.has('copy')) {
+  for (const period of SETTINGS.copy.periods) {
+    const c = SETTINGS.copy;
+    const docs = copyDocuments(c.documents, period, new SeededRandom(`copy-train-${period}`));
+    const seqLen = 2 * period;
+    for (const v of variants.filter((x) => c.models.includes(x.name))) {
+      const model = await trainOnTask(`copy, period ${period}`, v, docs, { ...c.train, batch: Math.max(1, Math.floor(c.tokensPerStep / seqLen)), seqLen, align: seqLen });
+      try {
+        const accuracy = await copyAccuracy(model, period, c.examples, new SeededRandom(`copy-eval-${period}`));
+        copyRows.push({ model: v.name, period, accuracy });
+        log(`  copy ${v.name} period ${period}: accuracy ${accuracy.toFixed(2)}`);
+      } finally {
+        model.dispose();
+      }
     }
   }
 }

@@ -20,8 +20,7 @@ import type { SeededRandom } from '../random/index.js';
  * @throws {@link InputError} `ERR_DATA` when `data` is shorter than one crop.
  */
 export function sampleBatch(data: Int32Array, batch: number, length: number, rng: SeededRandom, align = 1): Int32Array {
-  const starts = Array.from({ length: batch }, () => randomStart(data.length, length, rng, align));
-  return cropRows(data, starts, 0, length);
+  return cropRows(data, randomStarts(batch, data.length, length, rng, align), 0, length);
 }
 
 /**
@@ -40,17 +39,19 @@ export function cropRows<T extends Int32Array | Float32Array>(data: T, starts: r
 }
 
 /**
- * A uniformly drawn start of a crop of `length` tokens within `dataLength` tokens, at a multiple
- * of `align`.
+ * `count` uniformly drawn starts of crops of `length` tokens within `dataLength` tokens, each at a
+ * multiple of `align`.
  *
+ * @param count - Starts wanted.
  * @param dataLength - Tokens in the data.
  * @param length - Tokens per crop.
- * @param rng - Source of the position.
+ * @param rng - Source of the positions.
  * @param align - Starts are multiples of this.
- * @returns The start.
+ * @returns The starts.
  * @throws {@link InputError} `ERR_DATA` when no crop fits.
  */
-export function randomStart(dataLength: number, length: number, rng: SeededRandom, align = 1): number {
+export function randomStarts(count: number, dataLength: number, length: number, rng: SeededRandom, align = 1): number[] {
   if (dataLength < length) throw new InputError('ERR_DATA', `training data has ${dataLength} tokens, fewer than one sequence of ${length}`);
-  return align * rng.nextInt(Math.floor((dataLength - length) / align) + 1);
+  const choices = Math.floor((dataLength - length) / align) + 1;
+  return Array.from({ length: count }, () => align * rng.nextInt(choices));
 }

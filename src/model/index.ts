@@ -28,7 +28,7 @@ export type { LrSchedule } from './lr-schedule.js';
 export { AdamW } from './adamw.js';
 export type { AdamWOptions, AdamWState } from './adamw.js';
 export { clipByGlobalNorm } from './clip-by-global-norm.js';
-export { cropRows, randomStart, sampleBatch } from './batch-sampler.js';
+export { cropRows, randomStarts, sampleBatch } from './batch-sampler.js';
 export { evaluateStream } from './evaluate.js';
 export type { Evaluation } from './evaluate.js';
 export { Trainer } from './trainer.js';

@@ -123,14 +123,13 @@ function lossDivisor(tokens: Int32Array, weights: Float32Array | undefined): num
  * @throws {@link InputError} `ERR_SEQUENCE` for a bad length, `ERR_TOKEN` for an id outside the vocabulary.
  */
 export function sequenceLoss(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, start?: StreamStart, weights?: Float32Array): Scalar {
-  return rollout(config, w, tokens, batch, start, false, weights).loss;
+  return rollout(config, w, tokens, batch, start, false, weights, lossDivisor(tokens, weights)).loss;
 }
 
 /** {@link sequenceLoss}, and with `carry` a kept copy of the state after the last segment. */
-function rollout(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, start: StreamStart | undefined, carry: boolean, weights: Float32Array | undefined): { loss: Scalar; state: ModelState | undefined } {
+function rollout(config: ResolvedTitansModelConfig, w: ModelWeights, tokens: Int32Array, batch: number, start: StreamStart | undefined, carry: boolean, weights: Float32Array | undefined, divisor: number): { loss: Scalar; state: ModelState | undefined } {
   const length = checkBatch(config, tokens, batch);
   checkStart(start, batch);
-  const divisor = lossDivisor(tokens, weights);
   const segments = length / config.segment;
   let state: ModelState = start?.state ?? initialState(config, w, batch);
   let total: Scalar = tf.scalar(0);
@@ -203,7 +202,7 @@ export function lossAndGradients(config: ResolvedTitansModelConfig, w: ModelWeig
     let final: ModelState | undefined;
     const out = tf.tidy(() => {
       const { value, grads } = gradientsOf(() => {
-        const r = rollout(config, w, tokens, batch, start, carry, weights);
+        const r = rollout(config, w, tokens, batch, start, carry, weights, divisor);
         final = r.state;
         return r.loss;
       }, params);

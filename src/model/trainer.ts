@@ -5,7 +5,7 @@ import { tf } from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { AdamW } from './adamw.js';
 import type { AdamWState } from './adamw.js';
-import { cropRows, randomStart } from './batch-sampler.js';
+import { cropRows, randomStarts } from './batch-sampler.js';
 import { clipByGlobalNorm } from './clip-by-global-norm.js';
 import { learningRate } from './lr-schedule.js';
 import { disposeState } from './model-state.js';
@@ -180,7 +180,7 @@ export class Trainer {
   async next(): Promise<TrainStep> {
     const o = this.options;
     const stateful = o.streamWindows > 1;
-    const { starts, offset } = stateful ? this.nextWindows() : { starts: Array.from({ length: o.batch }, () => randomStart(this.data.length, o.seqLen, this.rng, o.align)), offset: 0 };
+    const { starts, offset } = stateful ? this.nextWindows() : { starts: randomStarts(o.batch, this.data.length, o.seqLen, this.rng, o.align), offset: 0 };
     const tokens = cropRows(this.data, starts, offset, o.seqLen);
     const weights = this.weights && cropRows(this.weights, starts, offset, o.seqLen);
     const lr = learningRate({ peak: o.lr, warmup: o.warmup, total: o.steps, minRatio: o.minLrRatio }, this.optimizer.step);
@@ -207,8 +207,7 @@ export class Trainer {
     const { batch, seqLen, streamWindows, align } = this.options;
     if (this.streams === undefined || this.streams.window === streamWindows) {
       this.closeStreams();
-      const starts = Array.from({ length: batch }, () => randomStart(this.data.length, seqLen * streamWindows, this.rng, align));
-      this.streams = { starts, window: 0, start: undefined };
+      this.streams = { starts: randomStarts(batch, this.data.length, seqLen * streamWindows, this.rng, align), window: 0, start: undefined };
     }
     return { starts: this.streams.starts, offset: this.streams.window * seqLen };
   }

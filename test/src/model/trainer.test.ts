@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TitansModel, Trainer, cropRows, evaluateStream, lossAndGradients, randomStart } from '../../../src/model/index.js';
+import { TitansModel, Trainer, cropRows, evaluateStream, lossAndGradients, randomStarts } from '../../../src/model/index.js';
 import type { TitansModelConfig, TrainStep } from '../../../src/model/index.js';
 import { SeededRandom } from '../../../src/random/index.js';
 import { initBackend, tf } from '../../../src/tensor/index.js';
@@ -130,7 +130,7 @@ describe('Trainer', () => {
     trainer.dispose();
     // The same draws by hand: four document starts, their tokens and their weights.
     const draw = new SeededRandom(3);
-    const starts = Array.from({ length: 4 }, () => randomStart(docs.length, 16, draw, 16));
+    const starts = randomStarts(4, docs.length, 16, draw, 16);
     expect(starts.every((s) => s % 16 === 0)).toBe(true);
     expect(new Set(starts).size).toBeGreaterThan(1);
     const expected = tf.tidy(() => {
